@@ -1,0 +1,82 @@
+# greenpatch build. `make` builds the preload library, the runtime archive, test and bench
+# programs; `make test`, `make demo`, `make bench` run them. Missing Debian packages are installed
+# first when run as root (see `deps`).
+SHELL    := /bin/bash
+CC       ?= gcc
+BUILD    := build
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden \
+            -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Iruntime -Ipreload
+PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
+
+DEBS     := gcc make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils
+
+RT_SRC   := $(wildcard runtime/*.c)
+RT_ASM   := $(wildcard runtime/arch/*.S)
+RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o) $(RT_ASM:%.S=$(BUILD)/%.o)
+SO_SRC   := $(wildcard preload/*.c) $(wildcard shims/*.c)
+SO_OBJ   := $(SO_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test unit bats demo bench clean
+all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(BENCH_BIN)
+
+# Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages (run as root or install them):" $$missing >&2; exit 1; fi; \
+	fi
+
+$(BUILD)/%.o: %.c $(wildcard runtime/*.h preload/*.h shims/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(BUILD)/libgreenpatch_rt.a: $(RT_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+$(BUILD)/greenpatch.map: preload/manifest.h preload/exports.map.in
+	@mkdir -p $(BUILD)
+	$(CC) -E -P -D_GNU_SOURCE -Ipreload -Iruntime -Iinclude -x c preload/exports.map.in -o $@
+
+$(BUILD)/libgreenpatch.so: $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a $(BUILD)/greenpatch.map
+	$(CC) -shared -o $@ $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a -Wl,--version-script=$(BUILD)/greenpatch.map \
+	  -Wl,-z,now -Wl,-z,relro -ldl -pthread
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libgreenpatch_rt.a -pthread
+$(BUILD)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@
+
+test: deps all
+	@tools/run-unit.sh $(UNIT_BIN)
+	@bats --timing tests/
+
+unit: all
+	@tools/run-unit.sh $(UNIT_BIN)
+bats: all
+	@bats --timing tests/
+
+demo: deps all
+	@bench/demo.sh
+
+bench: deps all
+	@bench/run.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,43 @@
+/* The .so's start: parse the environment, resolve the real functions, install the fork handler.
+ * Runs from the constructor, or earlier from the first shim another library's constructor calls,
+ * so that every interposed call sees one consistent configuration from the very first. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "rt.h"
+#include "sys.h"
+#include "flags.h"
+#include "real.h"
+
+unsigned gp_mods;
+int gp_inited;
+
+static void atfork_child(void)
+{
+	gp_hub_atfork_child();
+}
+
+void gp_init(void)
+{
+	static int started;
+	if (gp_inited || __atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
+		return;
+	char err[256];
+	unsigned mods = 0;
+	if (gp_flags_parse(secure_getenv, &mods, err, sizeof(err)) < 0) {
+		size_t n = strlen(err);
+		err[n] = '\n';
+		gp_sys_write(2, err, n + 1);
+		_exit(2);
+	}
+	gp_real_init();
+	pthread_atfork(NULL, NULL, atfork_child);
+	gp_mods = mods;
+	__atomic_store_n(&gp_inited, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor(101))) static void gp_ctor(void)
+{
+	gp_init();
+}

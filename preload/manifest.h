@@ -1,0 +1,66 @@
+/* The one list of interposed libc names. Each entry: X(module, return type, name, parameters,
+ * symbol version to bind the real function to, or 0 for the default). It feeds the table of real
+ * functions (real.h), the export list of the .so (exports.map.in) and the export test. Adding a
+ * shim is one line here plus its wrapper in shims/<module>.c. No includes: cpp reads this file to
+ * make the version script too. */
+#define GP_MANIFEST(X) \
+	X(socket, int, socket, (int, int, int), 0) \
+	X(socket, int, socketpair, (int, int, int, int *), 0) \
+	X(socket, int, connect, (int, const struct sockaddr *, socklen_t), 0) \
+	X(socket, int, listen, (int, int), 0) \
+	X(socket, int, accept, (int, struct sockaddr *, socklen_t *), 0) \
+	X(socket, int, accept4, (int, struct sockaddr *, socklen_t *, int), 0) \
+	X(socket, ssize_t, read, (int, void *, size_t), 0) \
+	X(socket, ssize_t, __read_chk, (int, void *, size_t, size_t), 0) \
+	X(socket, ssize_t, write, (int, const void *, size_t), 0) \
+	X(socket, ssize_t, readv, (int, const struct iovec *, int), 0) \
+	X(socket, ssize_t, writev, (int, const struct iovec *, int), 0) \
+	X(socket, ssize_t, recv, (int, void *, size_t, int), 0) \
+	X(socket, ssize_t, __recv_chk, (int, void *, size_t, size_t, int), 0) \
+	X(socket, ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *), 0) \
+	X(socket, ssize_t, __recvfrom_chk, (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *), 0) \
+	X(socket, ssize_t, recvmsg, (int, struct msghdr *, int), 0) \
+	X(socket, ssize_t, send, (int, const void *, size_t, int), 0) \
+	X(socket, ssize_t, sendto, (int, const void *, size_t, int, const struct sockaddr *, socklen_t), 0) \
+	X(socket, ssize_t, sendmsg, (int, const struct msghdr *, int), 0) \
+	X(socket, int, shutdown, (int, int), 0) \
+	X(socket, int, close, (int), 0) \
+	X(socket, int, fclose, (FILE *), 0) \
+	X(socket, int, dup, (int), 0) \
+	X(socket, int, dup2, (int, int), 0) \
+	X(socket, int, dup3, (int, int, int), 0) \
+	X(socket, int, fcntl, (int, int, ...), 0) \
+	X(socket, int, fcntl64, (int, int, ...), 0) \
+	X(socket, int, ioctl, (int, unsigned long, ...), 0) \
+	X(socket, int, setsockopt, (int, int, int, const void *, socklen_t), 0) \
+	X(time, unsigned, sleep, (unsigned), 0) \
+	X(time, int, usleep, (useconds_t), 0) \
+	X(time, int, nanosleep, (const struct timespec *, struct timespec *), 0) \
+	X(time, int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *), 0) \
+	X(time, int, thrd_sleep, (const struct timespec *, struct timespec *), 0) \
+	X(select, int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *), 0) \
+	X(select, int, poll, (struct pollfd *, nfds_t, int), 0) \
+	X(thread, int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *), 0) \
+	X(thread, int, pthread_join, (pthread_t, void **), 0) \
+	X(thread, int, pthread_detach, (pthread_t), 0) \
+	X(thread, void, pthread_exit, (void *), 0) \
+	X(thread, pthread_t, pthread_self, (void), 0) \
+	X(thread, int, pthread_equal, (pthread_t, pthread_t), 0) \
+	X(thread, int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *), 0) \
+	X(thread, int, pthread_mutex_destroy, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_lock, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_trylock, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *), 0) \
+	X(thread, int, pthread_mutex_unlock, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_cond_init, (pthread_cond_t *, const pthread_condattr_t *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_destroy, (pthread_cond_t *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_signal, (pthread_cond_t *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_broadcast, (pthread_cond_t *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_once, (pthread_once_t *, void (*)(void)), 0) \
+	X(thread, int, pthread_key_create, (pthread_key_t *, void (*)(void *)), 0) \
+	X(thread, int, pthread_key_delete, (pthread_key_t), 0) \
+	X(thread, void *, pthread_getspecific, (pthread_key_t), 0) \
+	X(thread, int, pthread_setspecific, (pthread_key_t, const void *), 0) \
+	X(thread, int, sched_yield, (void), 0)

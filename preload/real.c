@@ -1,0 +1,33 @@
+/* Resolving the real functions: dlsym(RTLD_NEXT), or dlvsym where glibc keeps several versions
+ * (pthread_cond_*: plain dlsym may hand back the 2.2.5 compatibility one). Resolution runs once,
+ * early (the constructor, or the first shim called before it). dlsym may allocate (its error
+ * buffer goes through calloc); should that allocation come back into a shim while the table is
+ * being filled, the shim finds `resolving` set and the entry it needs may still be NULL: entries
+ * are filled in manifest order and every entry any allocator path could touch (none today: no
+ * allocator is interposed) must come first. */
+#include <dlfcn.h>
+#include "rt.h"
+#include "real.h"
+
+struct gp_real gp_real;
+int gp_real_ready;
+static int resolving;
+
+static void *resolve(const char *name, const char *ver)
+{
+	void *p = ver ? dlvsym(RTLD_NEXT, name, ver) : NULL;
+	if (!p)
+		p = dlsym(RTLD_NEXT, name);
+	return p;
+}
+
+void gp_real_init(void)
+{
+	if (gp_real_ready || __atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL))
+		return;
+#define GP_REAL_RESOLVE(module, ret, name, params, ver) \
+	*(void **)&gp_real.name = resolve(#name, ver);
+	GP_MANIFEST(GP_REAL_RESOLVE)
+#undef GP_REAL_RESOLVE
+	__atomic_store_n(&gp_real_ready, 1, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,102 @@
+/* The environment, with eventlet.monkey_patch's semantics. Every GREENPATCH_<MODULE> takes
+ * 1/0/true/false/yes/no/on/off in any case. The default for a module not named is ALL's value when
+ * ALL is set, otherwise "on unless some module is set true"; a module's own setting always wins.
+ * Anything not understood stops the program before main with one line and exit status 2. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "rt.h"
+#include "config.h"
+
+static const struct {
+	const char *var;
+	unsigned bit;
+} modules[] = {
+	{ "GREENPATCH_OS", GP_M_OS },         { "GREENPATCH_SELECT", GP_M_SELECT },
+	{ "GREENPATCH_SOCKET", GP_M_SOCKET }, { "GREENPATCH_THREAD", GP_M_THREAD },
+	{ "GREENPATCH_TIME", GP_M_TIME },
+};
+
+#define BOOL_ACCEPTED "1, 0, true, false, yes, no, on, off"
+
+/* 1 or 0, -1 if unset, -2 if not understood. */
+static int parse_bool(const char *v)
+{
+	static const char *yes[] = { "1", "true", "yes", "on" }, *no[] = { "0", "false", "no", "off" };
+	if (!v)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -2;
+}
+
+/* A size in bytes with an optional k/K/m/M/g/G suffix; 0 on success. */
+static int parse_size(const char *v, unsigned long long *out)
+{
+	char *end;
+	if (!v || !*v || *v == '-' || *v == '+' || *v == ' ')
+		return -1;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || end == v)
+		return -1;
+	unsigned shift = 0;
+	if (*end == 'k' || *end == 'K')
+		shift = 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
+	if (*end || (shift && n > (~0ull >> shift)))
+		return -1;
+	*out = n << shift;
+	return 0;
+}
+
+static int bad(char *err, unsigned long len, const char *var, const char *val, const char *accepted)
+{
+	snprintf(err, len, "greenpatch: %s: invalid value '%.64s' (accepted: %s)", var, val, accepted);
+	return -1;
+}
+
+static int parse_modules(char *(*get)(const char *), unsigned *mods, char *err, unsigned long len)
+{
+	int all = parse_bool(get("GREENPATCH_ALL")), set[5], any_true = 0;
+	if (all == -2)
+		return bad(err, len, "GREENPATCH_ALL", get("GREENPATCH_ALL"), BOOL_ACCEPTED);
+	for (int i = 0; i < 5; i++) {
+		set[i] = parse_bool(get(modules[i].var));
+		if (set[i] == -2)
+			return bad(err, len, modules[i].var, get(modules[i].var), BOOL_ACCEPTED);
+		any_true |= set[i] == 1;
+	}
+	int dflt = all >= 0 ? all : !any_true;
+	*mods = 0;
+	for (int i = 0; i < 5; i++)
+		if (set[i] == 1 || (set[i] == -1 && dflt))
+			*mods |= modules[i].bit;
+	return 0;
+}
+
+int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsigned long len)
+{
+	if (parse_modules(get, mods, err, len) < 0)
+		return -1;
+	unsigned long long n;
+	const char *v = get("GREENPATCH_STACK_SIZE");
+	if (v) {
+		if (parse_size(v, &n) < 0 || n < 16384 || n > (1ull << 32))
+			return bad(err, len, "GREENPATCH_STACK_SIZE", v,
+				   "a size in bytes from 16384 to 4G, optionally with k, m or g");
+		gp_config.stack_size = (size_t)n;
+	}
+	v = get("GREENPATCH_THREADPOOL_SIZE");
+	if (v && (parse_size(v, &n) < 0 || strpbrk(v, "kKmMgG") || n > 100000))
+		return bad(err, len, "GREENPATCH_THREADPOOL_SIZE", v, "a whole number from 0 to 100000");
+	return 0;
+}

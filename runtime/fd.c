@@ -1,0 +1,268 @@
+/* The fd table: what the runtime knows about each descriptor, indexed by number in a two-level
+ * table whose chunks never move (lookups take no lock; a chunk is installed with one CAS). An
+ * entry is (re)made when the program creates the fd through a shim, or classified with fstat the
+ * first time an unknown fd is used. Waiting on an fd registers it in the hub's epoll set once,
+ * edge-triggered for both directions; the entry's generation, carried in the epoll data, makes
+ * events of a closed-and-reused number harmless. */
+#include "rt.h"
+#include "sys.h"
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <poll.h>
+
+#define CHUNK_BITS 12
+#define CHUNK (1u << CHUNK_BITS)
+#define NCHUNKS 1024 /* up to 4M descriptors, beyond Linux's nr_open default of 1M */
+
+static struct gp_fd *table[NCHUNKS];
+
+struct gp_fd *gp_fd_slot(int fd)
+{
+	if (gp_unlikely(fd < 0 || (unsigned)fd >= CHUNK * NCHUNKS))
+		return NULL;
+	struct gp_fd *c = __atomic_load_n(&table[fd >> CHUNK_BITS], __ATOMIC_ACQUIRE);
+	if (gp_unlikely(!c)) {
+		struct gp_fd *n = calloc(CHUNK, sizeof(*n));
+		if (!n)
+			return NULL;
+		if (__atomic_compare_exchange_n(&table[fd >> CHUNK_BITS], &c, n, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			c = n;
+		else
+			free(n);
+	}
+	return &c[fd & (CHUNK - 1)];
+}
+
+static uint64_t timeo_ns(int fd, int opt)
+{
+	struct timeval tv = { 0, 0 };
+	socklen_t len = sizeof(tv);
+	if (gp_sys_getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+		return 0;
+	return (uint64_t)tv.tv_sec * GP_NS + (uint64_t)tv.tv_usec * 1000;
+}
+
+/* First sight of a descriptor the program got some other way (inherited, open(), ...). Its
+ * O_NONBLOCK, if set, was set by someone who meant it: it becomes the program's view. */
+static int classify(int fd, struct gp_fd *f)
+{
+	struct stat st;
+	if (GP_SC(SYS_fstat, fd, &st, 0, 0, 0, 0) < 0)
+		return -EBADF;
+	long fl = gp_sys_fcntl(fd, F_GETFL, 0);
+	f->user_nb = fl >= 0 && (fl & O_NONBLOCK);
+	f->kern_nb = 0;
+	switch (st.st_mode & S_IFMT) {
+	case S_IFSOCK: {
+		int type = 0;
+		socklen_t len = sizeof(type);
+		gp_sys_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+		f->stream = type == SOCK_STREAM;
+		f->rcvtimeo = timeo_ns(fd, SO_RCVTIMEO);
+		f->sndtimeo = timeo_ns(fd, SO_SNDTIMEO);
+		f->kind = GP_FD_SOCK;
+		break;
+	}
+	case S_IFIFO: f->kind = GP_FD_FIFO; break;
+	case S_IFCHR: f->kind = GP_FD_CHR; break;
+	case S_IFREG: f->kind = GP_FD_REG; break;
+	default: f->kind = GP_FD_OTHER; break;
+	}
+	return 0;
+}
+
+struct gp_fd *gp_fd_get(int fd)
+{
+	struct gp_fd *f = gp_fd_slot(fd);
+	if (gp_likely(f && f->kind != GP_FD_UNKNOWN))
+		return f;
+	if (!f || classify(fd, f) < 0)
+		return NULL;
+	return f;
+}
+
+/* Reset an entry for a new open file behind the number. Waiters of the old one (there can be
+ * none unless the close went unseen) are told the fd is gone. */
+static void reset(struct gp_fd *f)
+{
+	gp_wq_wake_all(&f->wq[GP_RD], -EBADF);
+	gp_wq_wake_all(&f->wq[GP_WR], -EBADF);
+	uint32_t gen = f->gen + 1;
+	*f = (struct gp_fd){ .gen = gen };
+}
+
+struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind)
+{
+	struct gp_fd *f = gp_fd_slot(fd);
+	if (!f)
+		return NULL;
+	reset(f);
+	f->kind = kind;
+	return f;
+}
+
+void gp_fd_forget(int fd)
+{
+	struct gp_fd *f = gp_fd_slot(fd);
+	if (!f || (f->kind == GP_FD_UNKNOWN && !f->reg_hub))
+		return;
+	struct gp_hub *h = f->reg_hub;
+	if (h && h == gp_hub_peek() && f->reg_epoch == h->epoch)
+		gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+	reset(f);
+}
+
+void gp_fd_dup(int oldfd, int newfd)
+{
+	struct gp_fd *o = gp_fd_get(oldfd), *n = gp_fd_slot(newfd);
+	if (!n)
+		return;
+	gp_fd_forget(newfd);
+	if (!o)
+		return;
+	uint32_t gen = n->gen;
+	*n = *o;
+	n->gen = gen;
+	n->reg_hub = NULL; /* the new number is not in any epoll set yet */
+	n->wq[0] = n->wq[1] = (struct gp_wq){ 0 };
+}
+
+int gp_fd_internal(int fd)
+{
+	struct rlimit rl;
+	long lo = 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 256)
+		lo = (long)(rl.rlim_cur > 4096 ? 4096 : rl.rlim_cur) - 64;
+	long nfd = lo ? gp_sys_fcntl(fd, F_DUPFD_CLOEXEC, lo) : -1;
+	if (nfd >= 0) {
+		gp_sys_close(fd);
+		fd = (int)nfd;
+	}
+	struct gp_fd *f = gp_fd_new(fd, GP_FD_INTERNAL);
+	(void)f;
+	return fd;
+}
+
+int gp_fd_set_kernel_nb(int fd, int on)
+{
+	long fl = gp_sys_fcntl(fd, F_GETFL, 0);
+	if (fl < 0)
+		return (int)fl;
+	long nfl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return nfl == fl ? 0 : (int)gp_sys_fcntl(fd, F_SETFL, nfl);
+}
+
+/* Register fd in the hub's epoll set unless it is there already. 1 if fd cannot be polled
+ * (regular files, directories: always ready), 0 when registered, -errno otherwise. */
+static int watch(struct gp_hub *h, int fd, struct gp_fd *f)
+{
+	if (gp_likely(f->reg_hub == h && f->reg_epoch == h->epoch))
+		return 0;
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
+		.data.u64 = (uint32_t)fd | ((uint64_t)f->gen << 32),
+	};
+	long r = gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (r == -EEXIST)
+		r = gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev);
+	if (r == -EPERM)
+		return 1;
+	if (r < 0)
+		return (int)r;
+	f->reg_hub = h;
+	f->reg_epoch = h->epoch;
+	return 0;
+}
+
+/* A hub with a single green thread has nobody to switch to: it waits with one ppoll, as the
+ * native call would, and never touches the epoll set. This is every native OS thread when the
+ * thread module is off (each is its own hub). */
+static int wait_alone(int fd, int dir, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
+	return gp_poll_wait(&p, 1, deadline);
+}
+
+int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline)
+{
+	struct gp_hub *h = gp_hub();
+	if (h->nthreads == 1 && !h->rq_head)
+		return wait_alone(fd, dir, deadline);
+	int r = watch(h, fd, f);
+	if (r)
+		return r > 0 ? 0 : r;
+	struct gp_gt *cur = h->cur;
+	struct gp_waiter w = { .gt = cur };
+	gp_wq_push(&f->wq[dir], &w);
+	cur->waits = &w;
+	cur->nwaits = 1;
+	cur->state = GP_WAITING;
+	return gp_park(deadline);
+}
+
+static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+	struct timespec ts, *tsp = NULL;
+	if (deadline != GP_NEVER) {
+		uint64_t now = gp_now(), left = deadline > now ? deadline - now : 0;
+		ts = (struct timespec){ (time_t)(left / GP_NS), (long)(left % GP_NS) };
+		tsp = &ts;
+	}
+	long r = gp_sys_ppoll(p, n, tsp); /* revents are rewritten by the caller's re-poll */
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+#define POLL_RD (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND)
+#define POLL_WR (POLLOUT | POLLWRNORM | POLLWRBAND)
+
+/* Queue one waiter per direction of interest on every fd, park once, let the first readiness (or
+ * the deadline) unlink them all. Descriptors epoll refuses (regular files) are always ready. */
+static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+	struct gp_waiter stackw[32], *w = n <= 16 ? stackw : calloc(2 * n, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	struct gp_gt *cur = h->cur;
+	int nw = 0, ready = 0;
+	for (unsigned long i = 0; i < n && !ready; i++) {
+		struct gp_fd *f = gp_fd_slot(p[i].fd);
+		if (!f)
+			continue;
+		if (watch(h, p[i].fd, f) != 0) {
+			ready = 1; /* unpollable or gone: the caller's poll reports it */
+			break;
+		}
+		if (p[i].events & POLL_RD || !(p[i].events & POLL_WR)) {
+			w[nw] = (struct gp_waiter){ .gt = cur, .tag = (int)i };
+			gp_wq_push(&f->wq[GP_RD], &w[nw++]);
+		}
+		if (p[i].events & POLL_WR) {
+			w[nw] = (struct gp_waiter){ .gt = cur, .tag = (int)i };
+			gp_wq_push(&f->wq[GP_WR], &w[nw++]);
+		}
+	}
+	int r = 0;
+	cur->waits = w;
+	cur->nwaits = nw;
+	if (ready) {
+		for (int i = 0; i < nw; i++)
+			gp_wq_unlink(&w[i]);
+		cur->nwaits = 0;
+	} else {
+		cur->state = GP_WAITING;
+		r = gp_park(deadline);
+	}
+	if (w != stackw)
+		free(w);
+	return r == -ETIMEDOUT ? r : 0;
+}
+
+int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
+{
+	struct gp_hub *h = gp_hub();
+	if (h->nthreads == 1 && !h->rq_head)
+		return poll_alone(p, n, deadline);
+	return poll_hub(h, p, n, deadline);
+}

@@ -1,0 +1,132 @@
+/* The hub: one per OS thread, created on first use. It owns the run queue (sched.c), the timer
+ * heap (timer.c) and an epoll set in which each watched fd is registered once, edge-triggered for
+ * both directions, and stays until close: no epoll_ctl per wait. gp_hub_poll is the hub
+ * iteration, run by whichever green thread finds nothing runnable (see README, "How it works"). */
+#include "rt.h"
+#include "sys.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static GP_TLS struct gp_hub *gp_cur_hub;
+
+void gp_gt_init(struct gp_gt *t, struct gp_hub *h);
+
+void gp_log(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	gp_sys_write(2, buf, n);
+}
+
+void gp_panic(const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	gp_log("greenpatch: fatal: %s", buf);
+	abort();
+}
+
+static int hub_epoll(void)
+{
+	int ep = (int)GP_SC(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
+	if (ep < 0)
+		gp_panic("epoll_create1: %s", strerror(-ep));
+	return gp_fd_internal(ep);
+}
+
+static struct gp_hub *hub_create(void)
+{
+	struct gp_hub *h = calloc(1, sizeof(*h));
+	if (!h)
+		gp_panic("out of memory creating a hub");
+	h->epfd = hub_epoll();
+	h->cur = &h->main;
+	gp_gt_init(&h->main, h);
+	h->main.detached = 0;
+	gp_cur_hub = h;
+	return h;
+}
+
+struct gp_hub *gp_hub(void)
+{
+	struct gp_hub *h = gp_cur_hub;
+	return gp_likely(h) ? h : hub_create();
+}
+
+struct gp_hub *gp_hub_peek(void)
+{
+	return gp_cur_hub;
+}
+
+/* The child of fork keeps only the calling green thread, on a fresh epoll set. The other threads'
+ * stacks stay mapped (the child may still hold pointers into them) but never run again. */
+void gp_hub_atfork_child(void)
+{
+	struct gp_hub *h = gp_cur_hub;
+	if (!h)
+		return;
+	gp_sys_close(h->epfd);
+	h->epfd = hub_epoll();
+	h->epoch++;
+	h->rq_head = h->rq_tail = NULL;
+	h->nheap = 0;
+	h->nthreads = 1;
+	h->once_wq = (struct gp_wq){ 0 };
+	h->cur->state = GP_RUNNING;
+	h->cur->timer.idx = SIZE_MAX;
+}
+
+/* Readiness of one registered fd: wake who waits for that direction. Hang-up and error wake both
+ * sides: their next call reports what happened. */
+static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
+{
+	int fd = (int)(uint32_t)data;
+	struct gp_fd *f = gp_fd_slot(fd);
+	if (!f || f->gen != (uint32_t)(data >> 32) || f->reg_hub != h)
+		return; /* closed or reused since registration */
+	if (ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		gp_wq_wake_all(&f->wq[GP_RD], 0);
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		gp_wq_wake_all(&f->wq[GP_WR], 0);
+}
+
+/* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are
+ * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd.
+ * 4: expire timers again (the wait may have been for one). */
+void gp_hub_poll(struct gp_hub *h, int block)
+{
+	struct epoll_event ev[GP_EVENTS];
+	uint64_t now = gp_now();
+	gp_timer_run(h, now);
+	uint64_t next = gp_timer_next(h);
+	struct timespec ts = { 0, 0 }, *tsp = &ts;
+	if (h->rq_head || !block)
+		;
+	else if (next == GP_NEVER)
+		tsp = NULL;
+	else if (next > now)
+		ts = (struct timespec){ (time_t)((next - now) / GP_NS), (long)((next - now) % GP_NS) };
+	h->polls++;
+	long n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp);
+	if (n == -ENOSYS) {
+		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
+		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
+	}
+	for (long i = 0; i < n; i++)
+		hub_event(h, ev[i].data.u64, ev[i].events);
+	if (next != GP_NEVER)
+		gp_timer_run(h, gp_now());
+}

@@ -1,0 +1,184 @@
+/* The one EAGAIN -> park -> retry loop. Sockets the program sees as blocking stay blocking in the
+ * kernel (so stdio on them, or a child that inherits them, still works) and are driven with
+ * MSG_DONTWAIT per call; only accept and connect need O_NONBLOCK on the open file, which the
+ * runtime sets on listening sockets it created and otherwise sets for the duration of the call.
+ * The fast path is the real syscall, once: a ready socket costs exactly what it costs natively. */
+#include "rt.h"
+#include "sys.h"
+#include <fcntl.h>
+#include <string.h>
+#include <limits.h>
+
+static long io_once(int fd, enum gp_io_op op, struct gp_io *a)
+{
+	int fl = a->flags | MSG_DONTWAIT;
+	switch (op) {
+	case GP_IO_RECV: return gp_sys_recvfrom(fd, a->buf, a->len, fl, a->addr, a->addrlen);
+	case GP_IO_RECVMSG: return gp_sys_recvmsg(fd, a->msg, fl);
+	case GP_IO_SEND: return gp_sys_sendto(fd, a->buf, a->len, fl, a->addr, a->dlen);
+	case GP_IO_SENDMSG: return gp_sys_sendmsg(fd, a->msg, fl);
+	case GP_IO_ACCEPT: return gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
+	}
+	return -EINVAL;
+}
+
+static int io_dir(enum gp_io_op op)
+{
+	return op == GP_IO_SEND || op == GP_IO_SENDMSG ? GP_WR : GP_RD;
+}
+
+/* Consume n bytes from the front of an iovec array (the caller's copy). */
+static void iov_advance(struct msghdr *m, size_t n)
+{
+	while (m->msg_iovlen && n >= m->msg_iov->iov_len) {
+		n -= m->msg_iov->iov_len;
+		m->msg_iov++;
+		m->msg_iovlen--;
+	}
+	if (m->msg_iovlen && n) {
+		m->msg_iov->iov_base = (char *)m->msg_iov->iov_base + n;
+		m->msg_iov->iov_len -= n;
+	}
+}
+
+static size_t io_left(enum gp_io_op op, struct gp_io *a)
+{
+	if (op == GP_IO_RECV || op == GP_IO_SEND)
+		return a->len;
+	size_t n = 0;
+	for (size_t i = 0; i < a->msg->msg_iovlen; i++)
+		n += a->msg->msg_iov[i].iov_len;
+	return n;
+}
+
+static void io_advance(enum gp_io_op op, struct gp_io *a, size_t n)
+{
+	if (op == GP_IO_RECV || op == GP_IO_SEND) {
+		a->buf = (char *)a->buf + n;
+		a->len -= n;
+	} else {
+		iov_advance(a->msg, n);
+		a->msg->msg_control = NULL; /* ancillary data goes with the first part only */
+		a->msg->msg_controllen = 0;
+	}
+}
+
+/* A blocking stream send, or a receive with MSG_WAITALL, completes in full. */
+static int wants_all(struct gp_fd *f, enum gp_io_op op, int flags)
+{
+	if (!f->stream)
+		return 0;
+	if (op == GP_IO_SEND || op == GP_IO_SENDMSG)
+		return 1;
+	return (op == GP_IO_RECV || op == GP_IO_RECVMSG) && (flags & MSG_WAITALL);
+}
+
+static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, int all)
+{
+	int dir = io_dir(op);
+	uint64_t deadline = 0; /* computed at the first wait */
+	long done = 0;
+	for (;;) {
+		long r = io_once(fd, op, a);
+		if (r > 0 && all) {
+			done += r;
+			if ((size_t)r >= io_left(op, a))
+				return done;
+			io_advance(op, a, (size_t)r);
+			continue;
+		}
+		if (r != -EAGAIN)
+			return done ? done : r;
+		if (!deadline) {
+			uint64_t t = dir == GP_RD ? f->rcvtimeo : f->sndtimeo;
+			deadline = t ? gp_deadline_in(t) : GP_NEVER;
+		}
+		int w = gp_fd_wait(fd, f, dir, deadline);
+		if (w == -ETIMEDOUT)
+			return done ? done : -EAGAIN;
+		if (w < 0)
+			return done ? done : w;
+	}
+}
+
+long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
+{
+	if (!wants_all(f, op, a->flags))
+		return io_loop(fd, f, op, a, 0);
+	if (op == GP_IO_RECV || op == GP_IO_SEND)
+		return io_loop(fd, f, op, a, 1);
+	/* message ops advance through a private copy of the iovec array */
+	struct msghdr m = *a->msg;
+	if (m.msg_iovlen > IOV_MAX)
+		return io_loop(fd, f, op, a, 0); /* the kernel reports EMSGSIZE */
+	struct iovec iov[m.msg_iovlen ? m.msg_iovlen : 1];
+	memcpy(iov, m.msg_iov, m.msg_iovlen * sizeof(*iov));
+	m.msg_iov = iov;
+	struct gp_io b = *a;
+	b.msg = &m;
+	long r = io_loop(fd, f, op, &b, 1);
+	a->msg->msg_flags = m.msg_flags;
+	return r;
+}
+
+/* Accept and connect need O_NONBLOCK on the open file: set for the call unless already there. */
+static int nb_begin(int fd, struct gp_fd *f)
+{
+	if (f->kern_nb)
+		return 0;
+	int r = gp_fd_set_kernel_nb(fd, 1);
+	return r < 0 ? r : 1;
+}
+
+static void nb_end(int fd, int began)
+{
+	if (began > 0)
+		gp_fd_set_kernel_nb(fd, 0);
+}
+
+long gp_io_accept(int fd, struct gp_fd *f, struct gp_io *a)
+{
+	int nb = nb_begin(fd, f);
+	if (nb < 0)
+		return nb;
+	long r = io_loop(fd, f, GP_IO_ACCEPT, a, 0);
+	nb_end(fd, nb);
+	return r;
+}
+
+static long connect_result(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	long r = gp_sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	return r < 0 ? r : -err;
+}
+
+/* A blocking connect: start it non-blocking, wait for writability, read SO_ERROR. A unix socket
+ * whose peer's backlog is full says EAGAIN instead of blocking: retry after a short sleep. On
+ * SO_SNDTIMEO expiry the connect goes on in the background and the call says EINPROGRESS, as the
+ * kernel's own blocking connect does. */
+long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen_t len)
+{
+	int nb = nb_begin(fd, f);
+	if (nb < 0)
+		return nb;
+	uint64_t deadline = f->sndtimeo ? gp_deadline_in(f->sndtimeo) : GP_NEVER;
+	long r;
+	while ((r = gp_sys_connect(fd, addr, len)) == -EAGAIN) {
+		if (gp_now() >= deadline)
+			break;
+		gp_sleep_until(gp_deadline_in(1000000));
+	}
+	if (r == -EINPROGRESS) {
+		int w = gp_fd_wait(fd, f, GP_WR, deadline);
+		r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
+		while (r == 0 && w == 0 && gp_sys_connect(fd, addr, len) == -EALREADY) {
+			/* woken before the handshake finished (spurious): keep waiting */
+			w = gp_fd_wait(fd, f, GP_WR, deadline);
+			r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
+		}
+	}
+	nb_end(fd, nb);
+	return r;
+}

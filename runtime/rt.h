@@ -1,0 +1,280 @@
+/* The runtime's internal contract: hubs, green threads, timers, the fd table and the waits built on
+ * them. Nothing here knows about interposition: shims/ and include/greenpatch.h call these
+ * functions, and the unit tests link them from the static archive without any preload.
+ *
+ * Conventions: functions that can fail return 0 or a positive result, or -errno (libuv style); the
+ * shim at the boundary sets errno once. "Deadline" is an absolute CLOCK_MONOTONIC time in ns, with
+ * GP_NEVER for none. Every call that parks acts on the calling OS thread's hub, created on first
+ * use (eventlet: each OS thread is its own little world of green threads). */
+#ifndef GP_RT_H
+#define GP_RT_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <poll.h>
+#include <time.h>
+
+#define GP_EXPORT __attribute__((visibility("default")))
+#define GP_TLS __thread __attribute__((tls_model("initial-exec")))
+#define gp_likely(x) __builtin_expect(!!(x), 1)
+#define gp_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Asserts stay on in release builds: a broken invariant in a scheduler is worth a crash report. */
+#define gp_assert(c) \
+	((c) ? (void)0 : gp_panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__))
+void gp_panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+void gp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define GP_NEVER UINT64_MAX
+#define GP_NS 1000000000ull
+
+/* ---- clock ---- */
+static inline uint64_t gp_ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * GP_NS + (uint64_t)ts->tv_nsec;
+}
+static inline uint64_t gp_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return gp_ts_ns(&ts);
+}
+/* Deadline `rel_ns` from now, saturating; rel_ns == GP_NEVER stays GP_NEVER. */
+uint64_t gp_deadline_in(uint64_t rel_ns);
+/* Deadline for an absolute time on `clock` (REALTIME, MONOTONIC, BOOTTIME, TAI): converted to the
+ * monotonic clock once, at the call, as glibc's timed waits are specified only to that precision. */
+uint64_t gp_deadline_at(clockid_t clock, const struct timespec *abs);
+
+/* ---- wait queues ---- */
+struct gp_gt;
+struct gp_wq;
+/* One green thread waiting in one queue. Lives on the waiter's stack while it is parked. */
+struct gp_waiter {
+	struct gp_waiter *next, *prev;
+	struct gp_gt *gt;
+	struct gp_wq *q; /* NULL once unlinked */
+	int tag;         /* what the owner of the queue needs to know (e.g. poll index) */
+};
+/* FIFO of waiters. All zero is an empty queue (so it can live in zeroed user memory). */
+struct gp_wq {
+	struct gp_waiter *head, *tail;
+};
+void gp_wq_push(struct gp_wq *q, struct gp_waiter *w);
+void gp_wq_unlink(struct gp_waiter *w);
+struct gp_waiter *gp_wq_pop(struct gp_wq *q);
+/* Wake the first / every waiter of q with `status` (see gp_park). Returns how many were woken. */
+int gp_wq_wake_one(struct gp_wq *q, int status);
+int gp_wq_wake_all(struct gp_wq *q, int status);
+
+/* ---- timers ---- */
+struct gp_timer {
+	uint64_t when;
+	size_t idx; /* position in the hub's heap, or SIZE_MAX when not armed */
+	void (*fire)(struct gp_timer *);
+};
+
+/* ---- green threads ---- */
+enum gp_state { GP_RUNNING, GP_RUNNABLE, GP_WAITING, GP_DONE };
+
+#define GP_GT_MAGIC 0x67726e7468726561ull /* "grnthrea" */
+
+struct gp_stack {
+	void *map;    /* whole mapping, guard included; NULL for the OS thread's own stack */
+	size_t size;  /* usable bytes */
+	size_t guard; /* guard bytes below the usable part */
+	int user;     /* stack given by the program (pthread_attr_setstack): never freed or pooled */
+};
+
+struct gp_hub;
+struct gp_gt {
+	void *sp; /* saved stack pointer while suspended; first field: the switch stores here */
+	struct gp_hub *hub;
+	struct gp_gt *rq_next;
+	enum gp_state state;
+	int err;   /* errno of this green thread while it is switched out */
+	int wake;  /* why the last park ended: 0, or -ETIMEDOUT, -EBADF, ... */
+	int detached;
+	uint64_t magic;
+	void *(*fn)(void *);
+	void *arg;
+	void *ret;
+	struct gp_gt *joiner; /* green thread parked in join on this one */
+	int joined;           /* a join has claimed this thread */
+	struct gp_timer timer;
+	struct gp_waiter *waits; /* waiters queued for the current park */
+	int nwaits;
+	void **keys;  /* pthread_key values, grown on demand */
+	unsigned nkeys;
+	unsigned long id;
+	struct gp_stack stack;
+};
+
+struct gp_spawn_attr {
+	size_t stack_size; /* 0: the default (gp_config.stack_size) */
+	size_t guard_size; /* SIZE_MAX: one page */
+	void *stack_addr;  /* program-provided stack (lowest address) or NULL */
+	int detached;
+};
+
+/* Create a green thread on the current hub, runnable (not started yet: the caller keeps running,
+ * as pthread_create's caller does). -EAGAIN when no stack can be had. */
+int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(void *), void *arg);
+/* End the calling green thread with `ret` (runs key destructors). The last green thread of the
+ * process ending ends the process with status 0, like the last pthread_exit. */
+void gp_exit(void *ret) __attribute__((noreturn));
+/* Wait for t to end; 0, -EDEADLK (self), -EINVAL (detached or already joined), -ESRCH (not a
+ * green thread). Frees t. */
+int gp_join(struct gp_gt *t, void **ret);
+int gp_detach(struct gp_gt *t);
+struct gp_gt *gp_self(void);                 /* creates the hub (and its main green thread) */
+static inline int gp_is_gt(const struct gp_gt *t) { return t && t->magic == GP_GT_MAGIC; }
+
+/* ---- scheduling ---- */
+/* Park the calling green thread (state must already be GP_WAITING, with its waiters queued) until
+ * gp_ready(); returns the status given there. With deadline != GP_NEVER, a timer readies it with
+ * -ETIMEDOUT. */
+int gp_park(uint64_t deadline);
+/* Make a waiting green thread runnable with `status`: unlinks all its waiters, disarms its timer,
+ * appends it to its hub's run queue. No effect on a thread that is not waiting. */
+void gp_ready(struct gp_gt *t, int status);
+void gp_yield(void);
+/* Sleep until the deadline; 0. */
+int gp_sleep_until(uint64_t deadline);
+
+/* ---- the hub ---- */
+#define GP_EVENTS 256
+struct gp_hub {
+	struct gp_gt *cur;
+	struct gp_gt *rq_head, *rq_tail;
+	struct gp_gt *zombie; /* ended thread whose stack is released after the next switch */
+	unsigned ticks;       /* run-queue picks since the last I/O poll */
+	int epfd;
+	unsigned epoch;       /* bumped when the epoll set is replaced (fork): old registrations void */
+	unsigned nthreads;    /* green threads alive on this hub, main included */
+	struct gp_timer **heap;
+	size_t nheap, capheap;
+	struct gp_wq once_wq; /* threads waiting for some pthread_once in progress */
+	struct gp_gt main;    /* the OS thread's own context, made a green thread */
+	uint64_t switches, polls;
+};
+
+struct gp_hub *gp_hub(void);                  /* current OS thread's hub, created on first use */
+struct gp_hub *gp_hub_peek(void);             /* or NULL: no creation */
+void gp_hub_poll(struct gp_hub *h, int block); /* the hub iteration: timers, then epoll */
+void gp_hub_atfork_child(void);
+void gp_timer_arm(struct gp_hub *h, struct gp_timer *t, uint64_t when);
+void gp_timer_disarm(struct gp_hub *h, struct gp_timer *t);
+uint64_t gp_timer_next(struct gp_hub *h); /* earliest deadline or GP_NEVER */
+void gp_timer_run(struct gp_hub *h, uint64_t now);
+
+/* ---- stacks ---- */
+int gp_stack_get(struct gp_stack *s, size_t size, size_t guard);
+void gp_stack_put(struct gp_stack *s);
+void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg);
+
+/* ---- fd table ---- */
+enum gp_fd_kind { GP_FD_UNKNOWN, GP_FD_SOCK, GP_FD_FIFO, GP_FD_CHR, GP_FD_REG, GP_FD_OTHER, GP_FD_INTERNAL };
+enum { GP_RD = 0, GP_WR = 1 };
+
+/* What the runtime knows of one descriptor. The kernel's O_NONBLOCK and the program's view of it
+ * are kept apart: `user_nb` is what the program set (and sees in F_GETFL); `kern_nb` records that
+ * the runtime itself set O_NONBLOCK on the open file (listening sockets), to be hidden. */
+struct gp_fd {
+	uint32_t gen;         /* bumped on every close/reuse: stale epoll events are recognised */
+	uint8_t kind;
+	uint8_t user_nb;
+	uint8_t kern_nb;
+	uint8_t stream;       /* SOCK_STREAM: sends loop until all is written */
+	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
+	unsigned reg_epoch;
+	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none */
+	struct gp_wq wq[2];   /* green threads waiting to read / write */
+};
+
+/* Entry for fd, classifying it on first sight (fstat); NULL if fd is out of range or not open. */
+struct gp_fd *gp_fd_get(int fd);
+/* Entry for fd without classification (NULL if out of range). */
+struct gp_fd *gp_fd_slot(int fd);
+/* A descriptor the program just created (socket, accept): fresh entry of the given kind. */
+struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind);
+/* The program closes fd (or dup2 replaces it): waiters wake with -EBADF, epoll forgets it. */
+void gp_fd_forget(int fd);
+/* newfd now shares oldfd's open file (dup family). */
+void gp_fd_dup(int oldfd, int newfd);
+/* Hide a runtime-owned descriptor: moved to a high number, close-on-exec, refused to the program. */
+int gp_fd_internal(int fd);
+/* Park until fd is ready in direction dir, the deadline passes (-ETIMEDOUT) or fd is closed
+ * (-EBADF). A spurious return (0 without readiness) is allowed: callers retry their call. */
+int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline);
+/* Kernel O_NONBLOCK on or off; returns 0 or -errno. */
+int gp_fd_set_kernel_nb(int fd, int on);
+
+/* ---- I/O: the one EAGAIN -> park -> retry loop ---- */
+enum gp_io_op { GP_IO_RECV, GP_IO_RECVMSG, GP_IO_SEND, GP_IO_SENDMSG, GP_IO_ACCEPT };
+struct gp_io {
+	void *buf;
+	size_t len;
+	int flags;
+	struct sockaddr *addr;     /* recvfrom/accept source; sendto destination */
+	socklen_t *addrlen;        /* recvfrom/accept */
+	socklen_t dlen;            /* sendto destination length */
+	struct msghdr *msg;        /* recvmsg/sendmsg */
+};
+/* Run op on a socket the program sees as blocking, parking while it would block. Honours
+ * SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN on expiry, as natively); stream sends and MSG_WAITALL receives
+ * complete in full as blocking calls do, returning the partial count if an error or timeout cuts
+ * them short. Returns the syscall's result or -errno. */
+long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a);
+/* accept4 on a socket the program sees as blocking (a->flags are accept4's flags). */
+long gp_io_accept(int fd, struct gp_fd *f, struct gp_io *a);
+/* Blocking connect on a socket the program sees as blocking. */
+long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen_t len);
+/* Wait for any of the pollfds (poll semantics; the caller re-polls): 0 when something may be ready,
+ * -ETIMEDOUT. */
+int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline);
+
+/* ---- synchronisation (green only: every party on the same hub) ---- */
+struct gp_mutex {        /* overlays pthread_mutex_t: 40 bytes, __kind kept at offset 16 */
+	int unused_lock;
+	unsigned count;        /* recursion depth beyond the first lock */
+	struct gp_gt *owner;
+	int kind;              /* glibc __kind: PTHREAD_MUTEX_* in the low 2 bits */
+	int spins;
+	struct gp_wq wq;
+};
+struct gp_cond {         /* overlays pthread_cond_t: 48 bytes, all zero = static initializer */
+	struct gp_wq wq;
+	int clock;             /* clock of timed waits, stored as clockid + 1 (0 = REALTIME) */
+	int pad[7];
+};
+_Static_assert(sizeof(struct gp_mutex) == 40, "gp_mutex must overlay pthread_mutex_t");
+_Static_assert(sizeof(struct gp_cond) == 48, "gp_cond must overlay pthread_cond_t");
+
+int gp_mutex_lock(struct gp_mutex *m, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT, -EAGAIN */
+int gp_mutex_trylock(struct gp_mutex *m);                 /* 0, -EBUSY, -EAGAIN */
+int gp_mutex_unlock(struct gp_mutex *m);                  /* 0, -EPERM */
+int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline); /* 0, -ETIMEDOUT, -EPERM */
+void gp_cond_signal(struct gp_cond *c);
+void gp_cond_broadcast(struct gp_cond *c);
+int gp_once(int *once, void (*init)(void));
+
+/* ---- thread-specific data ---- */
+int gp_key_create(unsigned *key, void (*dtor)(void *));
+int gp_key_delete(unsigned key);
+void *gp_key_get(unsigned key);
+int gp_key_set(unsigned key, const void *v);
+void gp_key_run_dtors(struct gp_gt *t);
+
+/* ---- configuration the runtime reads (set by preload/ or by a program using the API) ---- */
+struct gp_config {
+	size_t stack_size; /* default green stack, bytes */
+	size_t pool_max;   /* stacks kept for reuse */
+};
+extern struct gp_config gp_config;
+
+#endif

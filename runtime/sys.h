@@ -1,0 +1,58 @@
+/* Raw syscalls used by the runtime, each returning the result or -errno. See arch/sys-*.h for the
+ * instruction; this file only names the calls. */
+#ifndef GP_SYS_H
+#define GP_SYS_H
+
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/epoll.h>
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+
+#if defined(__x86_64__)
+#include "arch/sys-x86_64.h"
+#else
+#error "greenpatch: only x86-64 is supported so far"
+#endif
+
+#define GP_SC(n, a, b, c, d, e, f) \
+	gp_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f))
+
+static inline long gp_sys_close(int fd) { return GP_SC(SYS_close, fd, 0, 0, 0, 0, 0); }
+static inline long gp_sys_fcntl(int fd, int cmd, long arg) { return GP_SC(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
+static inline long gp_sys_read(int fd, void *b, size_t n) { return GP_SC(SYS_read, fd, b, n, 0, 0, 0); }
+static inline long gp_sys_write(int fd, const void *b, size_t n) { return GP_SC(SYS_write, fd, b, n, 0, 0, 0); }
+static inline long gp_sys_recvfrom(int fd, void *b, size_t n, int fl, struct sockaddr *a, socklen_t *al)
+{
+	return GP_SC(SYS_recvfrom, fd, b, n, fl, a, al);
+}
+static inline long gp_sys_sendto(int fd, const void *b, size_t n, int fl, const struct sockaddr *a, socklen_t al)
+{
+	return GP_SC(SYS_sendto, fd, b, n, fl, a, al);
+}
+static inline long gp_sys_recvmsg(int fd, struct msghdr *m, int fl) { return GP_SC(SYS_recvmsg, fd, m, fl, 0, 0, 0); }
+static inline long gp_sys_sendmsg(int fd, const struct msghdr *m, int fl) { return GP_SC(SYS_sendmsg, fd, m, fl, 0, 0, 0); }
+static inline long gp_sys_accept4(int fd, struct sockaddr *a, socklen_t *al, int fl)
+{
+	return GP_SC(SYS_accept4, fd, a, al, fl, 0, 0);
+}
+static inline long gp_sys_connect(int fd, const struct sockaddr *a, socklen_t al) { return GP_SC(SYS_connect, fd, a, al, 0, 0, 0); }
+static inline long gp_sys_getsockopt(int fd, int lvl, int opt, void *v, socklen_t *l)
+{
+	return GP_SC(SYS_getsockopt, fd, lvl, opt, v, l, 0);
+}
+static inline long gp_sys_epoll_ctl(int ep, int op, int fd, struct epoll_event *ev) { return GP_SC(SYS_epoll_ctl, ep, op, fd, ev, 0, 0); }
+static inline long gp_sys_epoll_pwait2(int ep, struct epoll_event *ev, int n, const struct timespec *ts)
+{
+	return GP_SC(SYS_epoll_pwait2, ep, ev, n, ts, 0, 8);
+}
+static inline long gp_sys_epoll_wait(int ep, struct epoll_event *ev, int n, int ms) { return GP_SC(SYS_epoll_wait, ep, ev, n, ms, 0, 0); }
+static inline long gp_sys_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts)
+{
+	return GP_SC(SYS_ppoll, p, n, ts, 0, 8, 0);
+}
+static inline long gp_sys_nanosleep(const struct timespec *ts) { return GP_SC(SYS_nanosleep, ts, 0, 0, 0, 0, 0); }
+
+#endif

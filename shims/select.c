@@ -1,0 +1,102 @@
+/* The select module. Both calls first ask the kernel without waiting; if nothing is ready, the
+ * green thread parks on every fd of the set (gp_poll_wait) and asks again when woken. The answer
+ * the program gets is therefore always the kernel's own: the full ready set, exact revents. */
+#include "shim.h"
+#include <string.h>
+#include <sys/select.h>
+
+static uint64_t ms_deadline(int timeout)
+{
+	return timeout < 0 ? GP_NEVER : gp_deadline_in((uint64_t)timeout * 1000000);
+}
+
+SHIM int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (timeout == 0 || !gp_on(GP_M_SELECT))
+		return REAL(poll)(fds, n, timeout);
+	uint64_t deadline = ms_deadline(timeout);
+	for (;;) {
+		int r = REAL(poll)(fds, n, 0);
+		if (r != 0)
+			return r;
+		int w = gp_poll_wait(fds, n, deadline);
+		if (w == -ETIMEDOUT)
+			return REAL(poll)(fds, n, 0);
+		if (w < 0)
+			return (int)gp_ret(w);
+	}
+}
+
+/* The pollfd set equivalent to select's three sets (read, write, except -> POLLPRI). */
+static nfds_t sets_to_poll(int nfds, fd_set *sets[3], struct pollfd *p)
+{
+	nfds_t n = 0;
+	for (int fd = 0; fd < nfds; fd++) {
+		short ev = 0;
+		if (sets[0] && FD_ISSET(fd, sets[0]))
+			ev |= POLLIN;
+		if (sets[1] && FD_ISSET(fd, sets[1]))
+			ev |= POLLOUT;
+		if (sets[2] && FD_ISSET(fd, sets[2]))
+			ev |= POLLPRI;
+		if (ev)
+			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
+	}
+	return n;
+}
+
+static void remaining(struct timeval *tv, uint64_t deadline)
+{
+	uint64_t now = gp_now(), left = deadline > now ? deadline - now : 0;
+	tv->tv_sec = (time_t)(left / GP_NS);
+	tv->tv_usec = (suseconds_t)(left % GP_NS / 1000);
+}
+
+/* The kernel's select with a zero timeout, on fresh copies of the program's sets. */
+static int select_now(int nfds, fd_set *io[3], fd_set saved[3])
+{
+	struct timeval zero = { 0, 0 };
+	size_t bytes = ((size_t)nfds + 7) / 8;
+	for (int i = 0; i < 3; i++)
+		if (io[i])
+			memcpy(io[i], &saved[i], bytes);
+	return REAL(select)(nfds, io[0], io[1], io[2], &zero);
+}
+
+static int select_green(int nfds, fd_set *io[3], struct timeval *tv)
+{
+	fd_set saved[3];
+	size_t bytes = ((size_t)nfds + 7) / 8;
+	for (int i = 0; i < 3; i++)
+		if (io[i])
+			memcpy(&saved[i], io[i], bytes);
+	uint64_t deadline = tv ? gp_deadline_in((uint64_t)tv->tv_sec * GP_NS + (uint64_t)tv->tv_usec * 1000)
+			       : GP_NEVER;
+	fd_set *sv[3] = { io[0] ? &saved[0] : NULL, io[1] ? &saved[1] : NULL, io[2] ? &saved[2] : NULL };
+	struct pollfd stackp[64], *p = nfds <= 64 ? stackp : calloc((size_t)nfds, sizeof(*p));
+	if (!p)
+		return (int)gp_ret(-ENOMEM);
+	nfds_t n = sets_to_poll(nfds, sv, p);
+	int r;
+	while ((r = select_now(nfds, io, saved)) == 0) {
+		if (gp_poll_wait(p, n, deadline) == -ETIMEDOUT) {
+			r = select_now(nfds, io, saved);
+			break;
+		}
+	}
+	if (p != stackp)
+		free(p);
+	if (tv && r >= 0)
+		remaining(tv, deadline);
+	return r;
+}
+
+SHIM int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+{
+	int now_only = tv && tv->tv_sec == 0 && tv->tv_usec == 0;
+	int invalid = nfds < 0 || nfds > FD_SETSIZE || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0));
+	if (now_only || invalid || !gp_on(GP_M_SELECT))
+		return REAL(select)(nfds, rd, wr, ex, tv);
+	fd_set *io[3] = { rd, wr, ex };
+	return select_green(nfds, io, tv);
+}

@@ -1,0 +1,279 @@
+/* The thread module: pthreads become green threads of the calling OS thread's hub, and the
+ * pthread objects the program owns (mutexes, condvars, once, keys) hold green state in their own
+ * storage. A pthread_t is the green thread's address. Objects the program made process-shared stay
+ * real: other processes cannot see our hub. */
+#include "shim.h"
+#include <sched.h>
+#include <string.h>
+
+/* glibc's struct pthread_attr (stable since 2.0 on x86-64): the stack size and the "stack address
+ * set" flag are read directly, because pthread_attr_getstacksize cannot tell "not set" from
+ * "set to the default". Checked once against the accessors; if the layout ever differs, fall back
+ * to the accessors. */
+struct glibc_attr {
+	int sched_param, policy, flags, pad;
+	size_t guardsize;
+	void *stackaddr;
+	size_t stacksize;
+};
+#define ATTR_FLAG_STACKADDR 0x8
+
+static int attr_layout_ok(void)
+{
+	static int ok = -1;
+	if (ok < 0) {
+		pthread_attr_t a;
+		size_t sz = 0;
+		pthread_attr_init(&a);
+		pthread_attr_setstacksize(&a, 77 * 4096);
+		pthread_attr_getstacksize(&a, &sz);
+		ok = sz == 77 * 4096 && ((struct glibc_attr *)&a)->stacksize == sz;
+		pthread_attr_destroy(&a);
+	}
+	return ok;
+}
+
+static void spawn_attr(const pthread_attr_t *attr, struct gp_spawn_attr *sa)
+{
+	int ds = PTHREAD_CREATE_JOINABLE;
+	*sa = (struct gp_spawn_attr){ .guard_size = SIZE_MAX };
+	if (!attr)
+		return;
+	pthread_attr_getdetachstate(attr, &ds);
+	sa->detached = ds == PTHREAD_CREATE_DETACHED;
+	pthread_attr_getguardsize(attr, &sa->guard_size);
+	if (attr_layout_ok()) {
+		const struct glibc_attr *g = (const void *)attr;
+		sa->stack_size = g->stacksize;
+		if (g->flags & ATTR_FLAG_STACKADDR)
+			pthread_attr_getstack(attr, &sa->stack_addr, &sa->stack_size);
+	} else {
+		pthread_attr_getstacksize(attr, &sa->stack_size);
+	}
+}
+
+SHIM int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (!gp_on(GP_M_THREAD))
+		return REAL(pthread_create)(t, attr, fn, arg);
+	struct gp_spawn_attr sa;
+	struct gp_gt *g;
+	spawn_attr(attr, &sa);
+	int r = gp_spawn(&g, &sa, fn, arg);
+	if (r < 0)
+		return -r;
+	*t = (pthread_t)g;
+	return 0;
+}
+
+static struct gp_gt *green_thread(pthread_t t)
+{
+	return gp_on(GP_M_THREAD) && gp_is_gt((struct gp_gt *)t) ? (struct gp_gt *)t : NULL;
+}
+
+SHIM int pthread_join(pthread_t t, void **ret)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? -gp_join(g, ret) : REAL(pthread_join)(t, ret);
+}
+
+SHIM int pthread_detach(pthread_t t)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? -gp_detach(g) : REAL(pthread_detach)(t);
+}
+
+SHIM void pthread_exit(void *ret)
+{
+	if (gp_on(GP_M_THREAD))
+		gp_exit(ret);
+	REAL(pthread_exit)(ret);
+	__builtin_unreachable();
+}
+
+SHIM pthread_t pthread_self(void)
+{
+	if (!gp_on(GP_M_THREAD))
+		return REAL(pthread_self)();
+	return (pthread_t)gp_self();
+}
+
+SHIM int pthread_equal(pthread_t a, pthread_t b)
+{
+	return a == b;
+}
+
+SHIM int sched_yield(void)
+{
+	if (!gp_on(GP_M_THREAD))
+		return REAL(sched_yield)();
+	gp_yield();
+	return 0;
+}
+
+/* ---- mutexes ---- */
+
+#define KIND_PSHARED 128 /* glibc PTHREAD_MUTEX_PSHARED_BIT */
+
+static struct gp_mutex *gm(pthread_mutex_t *m)
+{
+	struct gp_mutex *g = (struct gp_mutex *)m;
+	return gp_on(GP_M_THREAD) && !(g->kind & KIND_PSHARED) ? g : NULL;
+}
+
+SHIM int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+	int type = PTHREAD_MUTEX_DEFAULT, shared = PTHREAD_PROCESS_PRIVATE, robust = 0;
+	if (attr) {
+		pthread_mutexattr_gettype(attr, &type);
+		pthread_mutexattr_getpshared(attr, &shared);
+		pthread_mutexattr_getrobust(attr, &robust);
+	}
+	if (!gp_on(GP_M_THREAD) || shared == PTHREAD_PROCESS_SHARED)
+		return REAL(pthread_mutex_init)(m, attr);
+	memset(m, 0, sizeof(*m));
+	((struct gp_mutex *)m)->kind = type | (robust ? 16 : 0);
+	return 0;
+}
+
+SHIM int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	struct gp_mutex *g = gm(m);
+	if (!g)
+		return REAL(pthread_mutex_destroy)(m);
+	return g->owner || g->wq.head ? EBUSY : 0;
+}
+
+SHIM int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct gp_mutex *g = gm(m);
+	return g ? -gp_mutex_lock(g, GP_NEVER) : REAL(pthread_mutex_lock)(m);
+}
+
+SHIM int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	struct gp_mutex *g = gm(m);
+	return g ? -gp_mutex_trylock(g) : REAL(pthread_mutex_trylock)(m);
+}
+
+SHIM int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
+{
+	struct gp_mutex *g = gm(m);
+	if (!g)
+		return REAL(pthread_mutex_timedlock)(m, abs);
+	int r = gp_mutex_trylock(g);
+	if (r != -EBUSY)
+		return -r;
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+		return EINVAL;
+	return -gp_mutex_lock(g, gp_deadline_at(CLOCK_REALTIME, abs));
+}
+
+SHIM int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct gp_mutex *g = gm(m);
+	return g ? -gp_mutex_unlock(g) : REAL(pthread_mutex_unlock)(m);
+}
+
+/* ---- condition variables (both glibc symbol versions bind here; the real ones are 2.3.2) ---- */
+
+static struct gp_cond *gc(pthread_cond_t *c)
+{
+	struct gp_cond *g = (struct gp_cond *)c;
+	return gp_on(GP_M_THREAD) && !(g->pad[4] & 1) ? g : NULL; /* pad[4] is glibc's __wrefs */
+}
+
+SHIM int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
+{
+	int shared = PTHREAD_PROCESS_PRIVATE;
+	clockid_t clk = CLOCK_REALTIME;
+	if (attr) {
+		pthread_condattr_getpshared(attr, &shared);
+		pthread_condattr_getclock(attr, &clk);
+	}
+	if (!gp_on(GP_M_THREAD) || shared == PTHREAD_PROCESS_SHARED)
+		return REAL(pthread_cond_init)(c, attr);
+	memset(c, 0, sizeof(*c));
+	((struct gp_cond *)c)->clock = clk + 1;
+	return 0;
+}
+
+SHIM int pthread_cond_destroy(pthread_cond_t *c)
+{
+	struct gp_cond *g = gc(c);
+	return g ? (g->wq.head ? EBUSY : 0) : REAL(pthread_cond_destroy)(c);
+}
+
+SHIM int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	struct gp_cond *g = gc(c);
+	struct gp_mutex *mg = gm(m);
+	if (!g || !mg)
+		return REAL(pthread_cond_wait)(c, m);
+	return -gp_cond_wait(g, mg, GP_NEVER);
+}
+
+SHIM int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs)
+{
+	struct gp_cond *g = gc(c);
+	struct gp_mutex *mg = gm(m);
+	if (!g || !mg)
+		return REAL(pthread_cond_timedwait)(c, m, abs);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+		return EINVAL;
+	clockid_t clk = g->clock ? g->clock - 1 : CLOCK_REALTIME;
+	return -gp_cond_wait(g, mg, gp_deadline_at(clk, abs));
+}
+
+SHIM int pthread_cond_signal(pthread_cond_t *c)
+{
+	struct gp_cond *g = gc(c);
+	if (!g)
+		return REAL(pthread_cond_signal)(c);
+	gp_cond_signal(g);
+	return 0;
+}
+
+SHIM int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	struct gp_cond *g = gc(c);
+	if (!g)
+		return REAL(pthread_cond_broadcast)(c);
+	gp_cond_broadcast(g);
+	return 0;
+}
+
+/* ---- once and keys ---- */
+
+SHIM int pthread_once(pthread_once_t *once, void (*init)(void))
+{
+	if (!gp_on(GP_M_THREAD))
+		return REAL(pthread_once)(once, init);
+	return gp_once(once, init);
+}
+
+SHIM int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
+{
+	if (!gp_on(GP_M_THREAD))
+		return REAL(pthread_key_create)(key, dtor);
+	unsigned k;
+	int r = gp_key_create(&k, dtor);
+	if (r == 0)
+		*key = k;
+	return -r;
+}
+
+SHIM int pthread_key_delete(pthread_key_t key)
+{
+	return gp_on(GP_M_THREAD) ? -gp_key_delete(key) : REAL(pthread_key_delete)(key);
+}
+
+SHIM void *pthread_getspecific(pthread_key_t key)
+{
+	return gp_on(GP_M_THREAD) ? gp_key_get(key) : REAL(pthread_getspecific)(key);
+}
+
+SHIM int pthread_setspecific(pthread_key_t key, const void *v)
+{
+	return gp_on(GP_M_THREAD) ? -gp_key_set(key, v) : REAL(pthread_setspecific)(key, v);
+}
