@@ -119,6 +119,11 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		tsp = NULL;
 	else if (next > now)
 		ts = (struct timespec){ (time_t)((next - now) / GP_NS), (long)((next - now) % GP_NS) };
+	if (tsp != &ts || ts.tv_sec || ts.tv_nsec) {
+		/* about to sleep: a good time for housekeeping; if some is left, only peek at I/O */
+		if (gp_stack_trim(256))
+			tsp = &ts, ts = (struct timespec){ 0, 0 };
+	}
 	h->polls++;
 	long n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp);
 	if (n == -ENOSYS) {

@@ -78,6 +78,11 @@ struct gp_timer {
 	void (*fire)(struct gp_timer *);
 };
 
+struct gp_heap_slot {
+	uint64_t when;
+	struct gp_timer *t;
+};
+
 /* ---- green threads ---- */
 enum gp_state { GP_RUNNING, GP_RUNNABLE, GP_WAITING, GP_DONE };
 
@@ -156,7 +161,7 @@ struct gp_hub {
 	int epfd;
 	unsigned epoch;       /* bumped when the epoll set is replaced (fork): old registrations void */
 	unsigned nthreads;    /* green threads alive on this hub, main included */
-	struct gp_timer **heap;
+	struct gp_heap_slot *heap;
 	size_t nheap, capheap;
 	struct gp_wq once_wq; /* threads waiting for some pthread_once in progress */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
@@ -175,6 +180,8 @@ void gp_timer_run(struct gp_hub *h, uint64_t now);
 /* ---- stacks ---- */
 int gp_stack_get(struct gp_stack *s, size_t size, size_t guard);
 void gp_stack_put(struct gp_stack *s);
+/* Unmap up to `most` pooled stacks beyond gp_config.pool_max; 1 if more remain. */
+int gp_stack_trim(unsigned most);
 void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg);
 
 /* ---- fd table ---- */

@@ -101,26 +101,45 @@ int gp_stack_get(struct gp_stack *s, size_t size, size_t guard)
 }
 
 /* The pool keeps stacks of the default size only (the common case, and what makes reuse hit). The
- * pooled record lives in the stack's own top bytes. */
+ * pooled record lives in the stack's own top bytes. A put never unmaps: munmap of one stack in the
+ * middle of the merged stack VMA costs several microseconds, so the excess beyond pool_max is
+ * trimmed by gp_stack_trim when the hub is about to sleep anyway. */
 void gp_stack_put(struct gp_stack *s)
 {
 	if (!s->map || s->user)
 		return;
 	size_t dflt = round_up(gp_config.stack_size + sizeof(struct gp_gt) + 64, page_size());
-	if (s->size == dflt && s->guard == page_size()) {
+	if (s->size != dflt || s->guard != page_size()) {
+		munmap(s->map, s->size + s->guard);
+		return;
+	}
+	struct pooled *p = (struct pooled *)((char *)s->map + s->guard + s->size) - 1;
+	p->st = *s;
+	pool_lock();
+	p->next = pool.head;
+	pool.head = p;
+	pool.n++;
+	pool_unlock();
+}
+
+int gp_stack_trim(unsigned most)
+{
+	unsigned done = 0;
+	while (done < most && pool.n > gp_config.pool_max) {
 		pool_lock();
-		if (pool.n < gp_config.pool_max) {
-			struct pooled *p = (struct pooled *)((char *)s->map + s->guard + s->size) - 1;
-			p->st = *s;
-			p->next = pool.head;
-			pool.head = p;
-			pool.n++;
-			pool_unlock();
-			return;
+		struct pooled *p = pool.n > gp_config.pool_max ? pool.head : NULL;
+		if (p) {
+			pool.head = p->next;
+			pool.n--;
 		}
 		pool_unlock();
+		if (!p)
+			break;
+		struct gp_stack st = p->st;
+		munmap(st.map, st.size + st.guard);
+		done++;
 	}
-	munmap(s->map, s->size + s->guard);
+	return pool.n > gp_config.pool_max;
 }
 
 /* Lay out a new thread's stack so that the first switch to it "returns" into gp_ctx_start with
