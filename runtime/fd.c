@@ -73,6 +73,18 @@ static int classify(int fd, struct gp_fd *f)
 	return 0;
 }
 
+/* fork child: the waiters belong to threads that did not survive, the epoll set is new. */
+void gp_fd_atfork_child(void)
+{
+	for (unsigned c = 0; c < NCHUNKS; c++) {
+		struct gp_fd *chunk = table[c];
+		for (unsigned i = 0; chunk && i < CHUNK; i++) {
+			chunk[i].wq[GP_RD] = chunk[i].wq[GP_WR] = (struct gp_wq){ 0 };
+			chunk[i].reg_hub = NULL;
+		}
+	}
+}
+
 struct gp_fd *gp_fd_get(int fd)
 {
 	struct gp_fd *f = gp_fd_slot(fd);

@@ -12,6 +12,7 @@
 static GP_TLS struct gp_hub *gp_cur_hub;
 
 void gp_gt_init(struct gp_gt *t, struct gp_hub *h);
+void gp_sched_atfork_child(void);
 
 void gp_log(const char *fmt, ...)
 {
@@ -78,6 +79,8 @@ void gp_hub_atfork_child(void)
 	struct gp_hub *h = gp_cur_hub;
 	if (!h)
 		return;
+	gp_sched_atfork_child();
+	gp_fd_atfork_child();
 	gp_sys_close(h->epfd);
 	h->epfd = hub_epoll();
 	h->epoch++;

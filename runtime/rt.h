@@ -211,6 +211,7 @@ struct gp_fd *gp_fd_slot(int fd);
 struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind);
 /* The program closes fd (or dup2 replaces it): waiters wake with -EBADF, epoll forgets it. */
 void gp_fd_forget(int fd);
+void gp_fd_atfork_child(void);
 /* newfd now shares oldfd's open file (dup family). */
 void gp_fd_dup(int oldfd, int newfd);
 /* Hide a runtime-owned descriptor: moved to a high number, close-on-exec, refused to the program. */

@@ -296,6 +296,12 @@ int gp_detach(struct gp_gt *t)
 	return 0;
 }
 
+/* fork child: only the calling thread survives (see gp_hub_atfork_child). */
+void gp_sched_atfork_child(void)
+{
+	gp_alive = 1;
+}
+
 struct gp_gt *gp_self(void)
 {
 	return gp_hub()->cur;
