@@ -188,6 +188,21 @@ static int watch(struct gp_hub *h, int fd, struct gp_fd *f)
 	return 0;
 }
 
+void gp_fd_wake(struct gp_fd *f, int dir)
+{
+	int baton_given = 0;
+	struct gp_waiter *w = f->wq[dir].head;
+	while (w) {
+		if (w->baton && baton_given) {
+			w = w->next;
+			continue;
+		}
+		baton_given |= w->baton;
+		gp_ready(w->gt, 0);      /* unlinks every waiter of that thread, here or elsewhere */
+		w = f->wq[dir].head;     /* so start over; woken ones are gone from the queue */
+	}
+}
+
 /* A hub with a single green thread has nobody to switch to: it waits with one ppoll, as the
  * native call would, and never touches the epoll set. This is every native OS thread when the
  * thread module is off (each is its own hub). */
@@ -206,7 +221,7 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline)
 	if (r)
 		return r > 0 ? 0 : r;
 	struct gp_gt *cur = h->cur;
-	struct gp_waiter w = { .gt = cur };
+	struct gp_waiter w = { .gt = cur, .baton = 1 };
 	gp_wq_push(&f->wq[dir], &w);
 	cur->waits = &w;
 	cur->nwaits = 1;

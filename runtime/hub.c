@@ -92,8 +92,8 @@ void gp_hub_atfork_child(void)
 	h->cur->timer.idx = SIZE_MAX;
 }
 
-/* Readiness of one registered fd: wake who waits for that direction. Hang-up and error wake both
- * sides: their next call reports what happened. */
+/* Readiness of one registered fd: wake who waits for that direction (see gp_fd_wake). Hang-up and
+ * error wake both sides: their next call reports what happened. */
 static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 {
 	int fd = (int)(uint32_t)data;
@@ -101,9 +101,9 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 	if (!f || f->gen != (uint32_t)(data >> 32) || f->reg_hub != h)
 		return; /* closed or reused since registration */
 	if (ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		gp_wq_wake_all(&f->wq[GP_RD], 0);
+		gp_fd_wake(f, GP_RD);
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-		gp_wq_wake_all(&f->wq[GP_WR], 0);
+		gp_fd_wake(f, GP_WR);
 }
 
 /* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are

@@ -80,6 +80,8 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 	long done = 0;
 	for (;;) {
 		long r = io_once(fd, op, a);
+		if (r >= 0)
+			gp_fd_pass(f, dir);
 		if (r > 0 && all) {
 			done += r;
 			if ((size_t)r >= io_left(op, a))

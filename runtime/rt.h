@@ -59,6 +59,7 @@ struct gp_waiter {
 	struct gp_gt *gt;
 	struct gp_wq *q; /* NULL once unlinked */
 	int tag;         /* what the owner of the queue needs to know (e.g. poll index) */
+	int baton;       /* an I/O call that retries when woken: see gp_fd_pass */
 };
 /* FIFO of waiters. All zero is an empty queue (so it can live in zeroed user memory). */
 struct gp_wq {
@@ -219,6 +220,16 @@ int gp_fd_internal(int fd);
 /* Park until fd is ready in direction dir, the deadline passes (-ETIMEDOUT) or fd is closed
  * (-EBADF). A spurious return (0 without readiness) is allowed: callers retry their call. */
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline);
+/* Readiness wakes every poll-style waiter of a direction but only the first I/O waiter: N threads
+ * in accept() on one socket are not all woken per connection. An I/O call that then succeeds
+ * passes the baton: if more I/O waiters are queued, the next is woken (there may be more to read
+ * or accept); one that finds EAGAIN simply parks again. */
+void gp_fd_wake(struct gp_fd *f, int dir);
+static inline void gp_fd_pass(struct gp_fd *f, int dir)
+{
+	if (gp_unlikely(f->wq[dir].head != NULL))
+		gp_fd_wake(f, dir);
+}
 /* Kernel O_NONBLOCK on or off; returns 0 or -errno. */
 int gp_fd_set_kernel_nb(int fd, int on);
 
