@@ -9,6 +9,11 @@
 #include "sys.h"
 #include "flags.h"
 #include "real.h"
+#include "greenpatch.h"
+
+_Static_assert(GP_M_OS == GREENPATCH_MOD_OS && GP_M_SELECT == GREENPATCH_MOD_SELECT &&
+		       GP_M_SOCKET == GREENPATCH_MOD_SOCKET && GP_M_THREAD == GREENPATCH_MOD_THREAD &&
+		       GP_M_TIME == GREENPATCH_MOD_TIME, "public module bits");
 
 unsigned gp_mods;
 int gp_inited;
@@ -40,4 +45,15 @@ void gp_init(void)
 __attribute__((constructor(101))) static void gp_ctor(void)
 {
 	gp_init();
+}
+
+GP_EXPORT const char *greenpatch_version(void)
+{
+	return GREENPATCH_VERSION;
+}
+
+GP_EXPORT unsigned greenpatch_patched(void)
+{
+	gp_init();
+	return gp_mods;
 }
