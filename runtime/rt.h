@@ -198,6 +198,7 @@ struct gp_fd {
 	uint8_t user_nb;
 	uint8_t kern_nb;
 	uint8_t stream;       /* SOCK_STREAM: sends loop until all is written */
+	uint8_t created;      /* made by this process (socket, accept): not shared with a parent */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none */

@@ -28,6 +28,7 @@ static void track(int fd, int type, int stream)
 		return;
 	f->user_nb = !!(type & SOCK_NONBLOCK);
 	f->stream = stream;
+	f->created = 1;
 }
 
 static int is_stream(int type)
@@ -53,13 +54,14 @@ SHIM int socketpair(int domain, int type, int proto, int sv[2])
 	return r;
 }
 
-/* A listening socket keeps O_NONBLOCK in the kernel for good (hidden from the program): accept
- * then needs no flag changes. Nobody reads a listening socket through stdio. */
+/* A listening socket this process created keeps O_NONBLOCK in the kernel for good (hidden from
+ * the program): accept then needs no flag changes. Nobody reads a listening socket through stdio.
+ * An inherited one is left alone: its open file is shared with the parent. */
 SHIM int listen(int fd, int backlog)
 {
 	int r = REAL(listen)(fd, backlog);
 	struct gp_fd *f;
-	if (r == 0 && (f = green(fd)) && !f->kern_nb && gp_fd_set_kernel_nb(fd, 1) == 0)
+	if (r == 0 && (f = green(fd)) && f->created && !f->kern_nb && gp_fd_set_kernel_nb(fd, 1) == 0)
 		f->kern_nb = 1;
 	return r;
 }
