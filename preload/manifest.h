@@ -51,11 +51,13 @@
 	X(thread, int, pthread_mutex_lock, (pthread_mutex_t *), 0) \
 	X(thread, int, pthread_mutex_trylock, (pthread_mutex_t *), 0) \
 	X(thread, int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *), 0) \
+	X(thread, int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *), 0) \
 	X(thread, int, pthread_mutex_unlock, (pthread_mutex_t *), 0) \
 	X(thread, int, pthread_cond_init, (pthread_cond_t *, const pthread_condattr_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_destroy, (pthread_cond_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *), "GLIBC_2.3.2") \
+	X(thread, int, pthread_cond_clockwait, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *), 0) \
 	X(thread, int, pthread_cond_signal, (pthread_cond_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_broadcast, (pthread_cond_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_once, (pthread_once_t *, void (*)(void)), 0) \

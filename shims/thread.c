@@ -156,17 +156,32 @@ SHIM int pthread_mutex_trylock(pthread_mutex_t *m)
 	return g ? -gp_mutex_trylock(g) : REAL(pthread_mutex_trylock)(m);
 }
 
-SHIM int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
+static int valid_clock(clockid_t clk)
 {
-	struct gp_mutex *g = gm(m);
-	if (!g)
-		return REAL(pthread_mutex_timedlock)(m, abs);
+	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC;
+}
+
+/* Timed lock: the deadline is checked only when the lock would block, as glibc does. */
+static int timedlock(struct gp_mutex *g, clockid_t clk, const struct timespec *abs)
+{
 	int r = gp_mutex_trylock(g);
 	if (r != -EBUSY)
 		return -r;
-	if (abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+	if (!valid_clock(clk) || abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
 		return EINVAL;
-	return -gp_mutex_lock(g, gp_deadline_at(CLOCK_REALTIME, abs));
+	return -gp_mutex_lock(g, gp_deadline_at(clk, abs));
+}
+
+SHIM int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
+{
+	struct gp_mutex *g = gm(m);
+	return g ? timedlock(g, CLOCK_REALTIME, abs) : REAL(pthread_mutex_timedlock)(m, abs);
+}
+
+SHIM int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
+{
+	struct gp_mutex *g = gm(m);
+	return g ? timedlock(g, clk, abs) : REAL(pthread_mutex_clocklock)(m, clk, abs);
 }
 
 SHIM int pthread_mutex_unlock(pthread_mutex_t *m)
@@ -213,16 +228,31 @@ SHIM int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	return -gp_cond_wait(g, mg, GP_NEVER);
 }
 
+static int timedwait(struct gp_cond *g, struct gp_mutex *m, clockid_t clk, const struct timespec *abs)
+{
+	if (!valid_clock(clk) || abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+		return EINVAL;
+	return -gp_cond_wait(g, m, gp_deadline_at(clk, abs));
+}
+
 SHIM int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs)
 {
 	struct gp_cond *g = gc(c);
 	struct gp_mutex *mg = gm(m);
 	if (!g || !mg)
 		return REAL(pthread_cond_timedwait)(c, m, abs);
-	if (abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
-		return EINVAL;
-	clockid_t clk = g->clock ? g->clock - 1 : CLOCK_REALTIME;
-	return -gp_cond_wait(g, mg, gp_deadline_at(clk, abs));
+	return timedwait(g, mg, g->clock ? g->clock - 1 : CLOCK_REALTIME, abs);
+}
+
+/* C++'s std::condition_variable waits with this (CLOCK_MONOTONIC) since GCC 10. */
+SHIM int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+				const struct timespec *abs)
+{
+	struct gp_cond *g = gc(c);
+	struct gp_mutex *mg = gm(m);
+	if (!g || !mg)
+		return REAL(pthread_cond_clockwait)(c, m, clk, abs);
+	return timedwait(g, mg, clk, abs);
 }
 
 SHIM int pthread_cond_signal(pthread_cond_t *c)
