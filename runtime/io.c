@@ -9,7 +9,9 @@
 #include <string.h>
 #include <limits.h>
 
-static long io_once(int fd, enum gp_io_op op, struct gp_io *a)
+static long accept_once(int fd, struct gp_fd *f, struct gp_io *a);
+
+static long io_once(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
 	int fl = a->flags | MSG_DONTWAIT;
 	switch (op) {
@@ -17,7 +19,7 @@ static long io_once(int fd, enum gp_io_op op, struct gp_io *a)
 	case GP_IO_RECVMSG: return gp_sys_recvmsg(fd, a->msg, fl);
 	case GP_IO_SEND: return gp_sys_sendto(fd, a->buf, a->len, fl, a->addr, a->dlen);
 	case GP_IO_SENDMSG: return gp_sys_sendmsg(fd, a->msg, fl);
-	case GP_IO_ACCEPT: return gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
+	case GP_IO_ACCEPT: return accept_once(fd, f, a);
 	}
 	return -EINVAL;
 }
@@ -79,7 +81,7 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 	uint64_t deadline = 0; /* computed at the first wait */
 	long done = 0;
 	for (;;) {
-		long r = io_once(fd, op, a);
+		long r = io_once(fd, f, op, a);
 		if (r >= 0)
 			gp_fd_pass(f, dir);
 		if (r > 0 && all) {
@@ -123,7 +125,23 @@ long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 	return r;
 }
 
-/* Accept and connect need O_NONBLOCK on the open file: set for the call unless already there. */
+/* Accept and connect need O_NONBLOCK on the open file. A listening socket this process created
+ * has it for good (listen); on any other, accept sets it around the one syscall, never across a
+ * wait, because the open file may be shared with the process that handed it over. */
+static long accept_once(int fd, struct gp_fd *f, struct gp_io *a)
+{
+	if (f->kern_nb)
+		return gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
+	long r = gp_fd_set_kernel_nb(fd, 1);
+	if (r < 0)
+		return r;
+	r = gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
+	gp_fd_set_kernel_nb(fd, 0);
+	return r;
+}
+
+/* connect keeps O_NONBLOCK across its wait: a blocking connect() on a connecting socket would
+ * block the hub in the kernel. Only sockets of this process are concerned in practice. */
 static int nb_begin(int fd, struct gp_fd *f)
 {
 	if (f->kern_nb)
@@ -140,12 +158,7 @@ static void nb_end(int fd, int began)
 
 long gp_io_accept(int fd, struct gp_fd *f, struct gp_io *a)
 {
-	int nb = nb_begin(fd, f);
-	if (nb < 0)
-		return nb;
-	long r = io_loop(fd, f, GP_IO_ACCEPT, a, 0);
-	nb_end(fd, nb);
-	return r;
+	return io_loop(fd, f, GP_IO_ACCEPT, a, 0);
 }
 
 static long connect_result(int fd)
