@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <poll.h>
+#include <netinet/in.h>
 
 #define CHUNK_BITS 12
 #define CHUNK (1u << CHUNK_BITS)
@@ -62,6 +63,12 @@ static int classify(int fd, struct gp_fd *f)
 		f->stream = type == SOCK_STREAM;
 		f->rcvtimeo = timeo_ns(fd, SO_RCVTIMEO);
 		f->sndtimeo = timeo_ns(fd, SO_SNDTIMEO);
+		int dom = 0, proto = 0;
+		len = sizeof(dom);
+		gp_sys_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len);
+		len = sizeof(proto);
+		gp_sys_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len);
+		f->tcp = f->stream && (dom == AF_INET || dom == AF_INET6) && proto == IPPROTO_TCP;
 		f->kind = GP_FD_SOCK;
 		break;
 	}
@@ -164,6 +171,12 @@ int gp_fd_set_kernel_nb(int fd, int on)
 		return (int)fl;
 	long nfl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
 	return nfl == fl ? 0 : (int)gp_sys_fcntl(fd, F_SETFL, nfl);
+}
+
+int gp_fd_watched(struct gp_fd *f)
+{
+	struct gp_hub *h = gp_hub_peek();
+	return h && f->reg_hub == h && f->reg_epoch == h->epoch;
 }
 
 /* Register fd in the hub's epoll set unless it is there already. 1 if fd cannot be polled

@@ -100,8 +100,11 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 	struct gp_fd *f = gp_fd_slot(fd);
 	if (!f || f->gen != (uint32_t)(data >> 32) || f->reg_hub != h)
 		return; /* closed or reused since registration */
-	if (ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+	f->urgent |= !!(ev & EPOLLPRI);
+	if (ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		f->rd_empty = 0;
 		gp_fd_wake(f, GP_RD);
+	}
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		gp_fd_wake(f, GP_WR);
 }

@@ -75,15 +75,33 @@ static int wants_all(struct gp_fd *f, enum gp_io_op op, int flags)
 	return (op == GP_IO_RECV || op == GP_IO_RECVMSG) && (flags & MSG_WAITALL);
 }
 
+/* TCP read hint. A TCP receive that returns less than asked has emptied the receive queue
+ * (tcp_recvmsg stops early only at an urgent mark, and urgent data disables the hint); any byte that
+ * arrives later raises a fresh EPOLLIN edge in the hub's set, which clears the hint. So the next
+ * plain read of a drained, watched socket parks at once instead of paying a syscall for EAGAIN: a
+ * request/response server does one recv per request, as an epoll loop does. */
+static int skip_try(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a)
+{
+	return f->rd_empty && op == GP_IO_RECV && !a->flags && gp_fd_watched(f);
+}
+
+static void note_read(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a, long r)
+{
+	if (f->tcp && op == GP_IO_RECV && !a->flags && !f->urgent && (size_t)r < a->len)
+		f->rd_empty = 1;
+}
+
 static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, int all)
 {
 	int dir = io_dir(op);
 	uint64_t deadline = 0; /* computed at the first wait */
 	long done = 0;
-	for (;;) {
-		long r = io_once(fd, f, op, a);
-		if (r >= 0)
+	for (int skip = skip_try(f, op, a);; skip = 0) {
+		long r = skip ? -EAGAIN : io_once(fd, f, op, a);
+		if (r >= 0) {
+			note_read(f, op, a, r);
 			gp_fd_pass(f, dir);
+		}
 		if (r > 0 && all) {
 			done += r;
 			if ((size_t)r >= io_left(op, a))

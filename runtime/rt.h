@@ -199,6 +199,9 @@ struct gp_fd {
 	uint8_t kern_nb;
 	uint8_t stream;       /* SOCK_STREAM: sends loop until all is written */
 	uint8_t created;      /* made by this process (socket, accept): not shared with a parent */
+	uint8_t tcp;          /* TCP: a short read means the receive queue was empty (see io.c) */
+	uint8_t rd_empty;     /* TCP receive queue drained and no EPOLLIN edge seen since */
+	uint8_t urgent;       /* urgent data seen: short reads prove nothing, rd_empty unused */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none */
@@ -211,6 +214,8 @@ struct gp_fd *gp_fd_get(int fd);
 struct gp_fd *gp_fd_slot(int fd);
 /* A descriptor the program just created (socket, accept): fresh entry of the given kind. */
 struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind);
+/* Is fd in the current hub's epoll set (so an arrival is sure to be reported)? */
+int gp_fd_watched(struct gp_fd *f);
 /* The program closes fd (or dup2 replaces it): waiters wake with -EBADF, epoll forgets it. */
 void gp_fd_forget(int fd);
 void gp_fd_atfork_child(void);

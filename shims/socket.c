@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <netinet/in.h>
 
 extern void __chk_fail(void) __attribute__((noreturn));
 
@@ -21,13 +22,14 @@ static struct gp_fd *green(int fd)
 	return f;
 }
 
-static void track(int fd, int type, int stream)
+static void track(int fd, int type, int stream, int tcp)
 {
 	struct gp_fd *f = gp_fd_new(fd, GP_FD_SOCK);
 	if (!f)
 		return;
 	f->user_nb = !!(type & SOCK_NONBLOCK);
 	f->stream = stream;
+	f->tcp = tcp;
 	f->created = 1;
 }
 
@@ -36,11 +38,17 @@ static int is_stream(int type)
 	return (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM;
 }
 
+static int is_tcp(int domain, int type, int proto)
+{
+	return (domain == AF_INET || domain == AF_INET6) && is_stream(type) &&
+	       (proto == 0 || proto == IPPROTO_TCP);
+}
+
 SHIM int socket(int domain, int type, int proto)
 {
 	int fd = REAL(socket)(domain, type, proto);
 	if (fd >= 0 && gp_on(GP_M_SOCKET))
-		track(fd, type, is_stream(type));
+		track(fd, type, is_stream(type), is_tcp(domain, type, proto));
 	return fd;
 }
 
@@ -48,8 +56,8 @@ SHIM int socketpair(int domain, int type, int proto, int sv[2])
 {
 	int r = REAL(socketpair)(domain, type, proto, sv);
 	if (r == 0 && gp_on(GP_M_SOCKET)) {
-		track(sv[0], type, is_stream(type));
-		track(sv[1], type, is_stream(type));
+		track(sv[0], type, is_stream(type), 0);
+		track(sv[1], type, is_stream(type), 0);
 	}
 	return r;
 }
@@ -71,14 +79,15 @@ SHIM int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	struct gp_fd *f = green(fd);
 	if (!f) {
 		int r = REAL(accept4)(fd, addr, len, flags);
-		if (r >= 0 && gp_on(GP_M_SOCKET))
-			track(r, flags, 1);
+		struct gp_fd *l = r >= 0 && gp_on(GP_M_SOCKET) ? gp_fd_get(fd) : NULL;
+		if (l)
+			track(r, flags, l->stream, l->tcp);
 		return r;
 	}
 	struct gp_io a = { .addr = addr, .addrlen = len, .flags = flags };
 	long r = gp_io_accept(fd, f, &a);
 	if (r >= 0)
-		track((int)r, flags, f->stream);
+		track((int)r, flags, f->stream, f->tcp);
 	return (int)gp_ret(r);
 }
 
