@@ -1,0 +1,35 @@
+/* Helpers shared by the test programs. The programs are ordinary pthread/socket programs: nothing
+ * here knows about greenpatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+__attribute__((unused)) static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* Number of OS threads (tasks) of this process right now. */
+__attribute__((unused)) static long os_threads(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Threads:", 8))
+			v = atol(line + 8);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+#define CHECK(c)                                                                     \
+	do {                                                                         \
+		if (!(c)) {                                                          \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+			exit(99);                                                    \
+		}                                                                    \
+	} while (0)
