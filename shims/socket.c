@@ -111,9 +111,11 @@ static ssize_t io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 	return gp_ret(gp_io(fd, f, op, a));
 }
 
+/* read() of nothing returns 0 at once on a socket (the kernel checks before any wait), while a
+ * zero-length recv may block: only read and readv take this shortcut. */
 SHIM ssize_t read(int fd, void *buf, size_t n)
 {
-	struct gp_fd *f = green(fd);
+	struct gp_fd *f = n ? green(fd) : NULL;
 	if (!f)
 		return REAL(read)(fd, buf, n);
 	return io(fd, f, GP_IO_RECV, &(struct gp_io){ .buf = buf, .len = n });
@@ -205,9 +207,17 @@ static ssize_t vec(int fd, struct gp_fd *f, enum gp_io_op op, const struct iovec
 	return io(fd, f, op, &(struct gp_io){ .msg = &m });
 }
 
+static int iov_empty(const struct iovec *iov, int cnt)
+{
+	for (int i = 0; i < cnt; i++)
+		if (iov[i].iov_len)
+			return 0;
+	return 1;
+}
+
 SHIM ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-	struct gp_fd *f = green(fd);
+	struct gp_fd *f = cnt > 0 && iov_empty(iov, cnt) ? NULL : green(fd);
 	return f ? vec(fd, f, GP_IO_RECVMSG, iov, cnt) : REAL(readv)(fd, iov, cnt);
 }
 
