@@ -64,8 +64,7 @@ $(BUILD)/bench/%: bench/%.c
 	$(CC) $(PROGFLAGS) $< -o $@
 
 test: deps all
-	@tools/run-unit.sh $(UNIT_BIN)
-	@bats --timing tests/
+	@tools/run-tests.sh $(UNIT_BIN)
 
 unit: all
 	@tools/run-unit.sh $(UNIT_BIN)
