@@ -128,7 +128,7 @@ void gp_fd_forget(int fd)
 	if (!f || (f->kind == GP_FD_UNKNOWN && !f->reg_hub))
 		return;
 	struct gp_hub *h = f->reg_hub;
-	if (h && h == gp_hub_peek() && f->reg_epoch == h->epoch)
+	if (h && h == gp_hub_peek() && f->reg_epoch == h->epoch && h->epfd >= 0)
 		gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
 	reset(f);
 }
@@ -189,9 +189,10 @@ static int watch(struct gp_hub *h, int fd, struct gp_fd *f)
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
 		.data.u64 = (uint32_t)fd | ((uint64_t)f->gen << 32),
 	};
-	long r = gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev);
+	int ep = gp_hub_epfd(h);
+	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	if (r == -EEXIST)
-		r = gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_MOD, fd, &ev);
+		r = gp_sys_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
 	if (r == -EPERM)
 		return 1;
 	if (r < 0)

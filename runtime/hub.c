@@ -13,6 +13,7 @@ static GP_TLS struct gp_hub *gp_cur_hub;
 
 void gp_gt_init(struct gp_gt *t, struct gp_hub *h);
 void gp_sched_atfork_child(void);
+void gp_sched_hub_gone(struct gp_hub *h);
 
 void gp_log(const char *fmt, ...)
 {
@@ -48,16 +49,47 @@ static int hub_epoll(void)
 	return gp_fd_internal(ep);
 }
 
+/* The epoll set is made on first need: a hub whose thread never waits on a descriptor with
+ * company (every native thread when the thread module is off) costs no fd. */
+int gp_hub_epfd(struct gp_hub *h)
+{
+	if (h->epfd < 0)
+		h->epfd = hub_epoll();
+	return h->epfd;
+}
+
+/* A native thread that ends takes its hub with it (its fd and memory), unless green threads it
+ * spawned are still alive there: those can no longer run, and are left as they are. */
+static void hub_destroy(void *arg)
+{
+	struct gp_hub *h = arg;
+	gp_cur_hub = NULL;
+	if (h->nthreads > 1 || h->cur != &h->main)
+		return;
+	gp_sched_hub_gone(h);
+	if (h->epfd >= 0) {
+		gp_fd_forget(h->epfd);
+		gp_sys_close(h->epfd);
+	}
+	free(h->heap);
+	free(h->main.keys);
+	free(h);
+}
+
+extern int __cxa_thread_atexit_impl(void (*fn)(void *), void *obj, void *dso);
+extern void *__dso_handle;
+
 static struct gp_hub *hub_create(void)
 {
 	struct gp_hub *h = calloc(1, sizeof(*h));
 	if (!h)
 		gp_panic("out of memory creating a hub");
-	h->epfd = hub_epoll();
+	h->epfd = -1;
 	h->cur = &h->main;
 	gp_gt_init(&h->main, h);
-	h->main.detached = 0;
 	gp_cur_hub = h;
+	if (GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0) != GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0))
+		__cxa_thread_atexit_impl(hub_destroy, h, &__dso_handle);
 	return h;
 }
 
@@ -81,8 +113,11 @@ void gp_hub_atfork_child(void)
 		return;
 	gp_sched_atfork_child();
 	gp_fd_atfork_child();
-	gp_sys_close(h->epfd);
-	h->epfd = hub_epoll();
+	if (h->epfd >= 0) {
+		gp_fd_forget(h->epfd);
+		gp_sys_close(h->epfd);
+		h->epfd = -1;
+	}
 	h->epoch++;
 	h->rq_head = h->rq_tail = NULL;
 	h->nheap = 0;
@@ -131,8 +166,10 @@ void gp_hub_poll(struct gp_hub *h, int block)
 			tsp = &ts, ts = (struct timespec){ 0, 0 };
 	}
 	h->polls++;
-	long n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp);
-	if (n == -ENOSYS) {
+	long n;
+	if (h->epfd < 0) /* nothing watched yet: only timers can end the wait */
+		n = gp_sys_ppoll(NULL, 0, tsp);
+	else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp)) == -ENOSYS) {
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
 		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
 	}

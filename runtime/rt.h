@@ -159,7 +159,7 @@ struct gp_hub {
 	struct gp_gt *rq_head, *rq_tail;
 	struct gp_gt *zombie; /* ended thread whose stack is released after the next switch */
 	unsigned ticks;       /* run-queue picks since the last I/O poll */
-	int epfd;
+	int epfd;             /* -1 until something is watched */
 	unsigned epoch;       /* bumped when the epoll set is replaced (fork): old registrations void */
 	unsigned nthreads;    /* green threads alive on this hub, main included */
 	struct gp_heap_slot *heap;
@@ -171,6 +171,7 @@ struct gp_hub {
 
 struct gp_hub *gp_hub(void);                  /* current OS thread's hub, created on first use */
 struct gp_hub *gp_hub_peek(void);             /* or NULL: no creation */
+int gp_hub_epfd(struct gp_hub *h);            /* the hub's epoll fd, made on first need */
 void gp_hub_poll(struct gp_hub *h, int block); /* the hub iteration: timers, then epoll */
 void gp_hub_atfork_child(void);
 void gp_timer_arm(struct gp_hub *h, struct gp_timer *t, uint64_t when);

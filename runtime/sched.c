@@ -296,6 +296,13 @@ int gp_detach(struct gp_gt *t)
 	return 0;
 }
 
+/* The hub of an ending native thread is destroyed: its main green thread is no more. */
+void gp_sched_hub_gone(struct gp_hub *h)
+{
+	h->main.magic = 0;
+	__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
+}
+
 /* fork child: only the calling thread survives (see gp_hub_atfork_child). */
 void gp_sched_atfork_child(void)
 {

@@ -323,23 +323,18 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, long arg)
 	}
 }
 
-SHIM int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	long arg = va_arg(ap, long);
-	va_end(ap);
-	return fcntl_common(REAL(fcntl), fd, cmd, arg);
-}
-
-SHIM int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	long arg = va_arg(ap, long);
-	va_end(ap);
-	return fcntl_common(REAL(fcntl64), fd, cmd, arg);
-}
+/* fcntl and its large-file twin: the optional argument is read as glibc does, as a long. */
+#define FCNTL_SHIM(name)                                             \
+	SHIM int name(int fd, int cmd, ...)                          \
+	{                                                            \
+		va_list ap;                                          \
+		va_start(ap, cmd);                                   \
+		long arg = va_arg(ap, long);                         \
+		va_end(ap);                                          \
+		return fcntl_common(REAL(name), fd, cmd, arg);       \
+	}
+FCNTL_SHIM(fcntl)
+FCNTL_SHIM(fcntl64)
 
 SHIM int ioctl(int fd, unsigned long req, ...)
 {

@@ -69,3 +69,10 @@ same_as_native() { # PROG [ARGS]: output under the preload equals the native out
   assert_success
   assert_output --partial "ops=200000"
 }
+
+@test "THREAD=0: 2000 native threads that sleep and read leave no descriptor behind" {
+  run env GREENPATCH_THREAD=0 LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/native_churn"
+  assert_success
+  before=$(field before)
+  assert_equal "$(field after)" "$before"
+}
