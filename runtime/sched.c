@@ -251,13 +251,11 @@ void gp_exit(void *ret)
 
 static void gt_free(struct gp_gt *t)
 {
-	struct gp_hub *h = gp_hub();
 	if (t == &t->hub->main)
 		return;
+	gp_assert(t != gp_hub()->cur);
 	t->magic = 0;
-	struct gp_stack st = t->stack;
-	if (h->cur == t) /* cannot happen for joins; kept as a guard */
-		gp_panic("freeing the running thread");
+	struct gp_stack st = t->stack; /* the struct lives on that stack: copy first */
 	gp_stack_put(&st);
 }
 
