@@ -10,11 +10,11 @@
 	X(socket, int, listen, (int, int), 0) \
 	X(socket, int, accept, (int, struct sockaddr *, socklen_t *), 0) \
 	X(socket, int, accept4, (int, struct sockaddr *, socklen_t *, int), 0) \
-	X(socket, ssize_t, read, (int, void *, size_t), 0) \
-	X(socket, ssize_t, __read_chk, (int, void *, size_t, size_t), 0) \
-	X(socket, ssize_t, write, (int, const void *, size_t), 0) \
-	X(socket, ssize_t, readv, (int, const struct iovec *, int), 0) \
-	X(socket, ssize_t, writev, (int, const struct iovec *, int), 0) \
+	X(os, ssize_t, read, (int, void *, size_t), 0) \
+	X(os, ssize_t, __read_chk, (int, void *, size_t, size_t), 0) \
+	X(os, ssize_t, write, (int, const void *, size_t), 0) \
+	X(os, ssize_t, readv, (int, const struct iovec *, int), 0) \
+	X(os, ssize_t, writev, (int, const struct iovec *, int), 0) \
 	X(socket, ssize_t, recv, (int, void *, size_t, int), 0) \
 	X(socket, ssize_t, __recv_chk, (int, void *, size_t, size_t, int), 0) \
 	X(socket, ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *), 0) \

@@ -72,7 +72,10 @@ static int classify(int fd, struct gp_fd *f)
 		f->kind = GP_FD_SOCK;
 		break;
 	}
-	case S_IFIFO: f->kind = GP_FD_FIFO; break;
+	case S_IFIFO:
+		f->kind = GP_FD_FIFO;
+		f->stream = 1; /* a blocking pipe write completes in full */
+		break;
 	case S_IFCHR: f->kind = GP_FD_CHR; break;
 	case S_IFREG: f->kind = GP_FD_REG; break;
 	default: f->kind = GP_FD_OTHER; break;

@@ -1,6 +1,6 @@
 /* The one EAGAIN -> park -> retry loop. Sockets the program sees as blocking stay blocking in the
  * kernel (so stdio on them, or a child that inherits them, still works) and are driven with
- * MSG_DONTWAIT per call; only accept and connect need O_NONBLOCK on the open file, which the
+ * MSG_DONTWAIT per call, pipes with RWF_NOWAIT per call; only accept and connect need O_NONBLOCK on the open file, which the
  * runtime sets on listening sockets it created and otherwise sets for the duration of the call.
  * The fast path is the real syscall, once: a ready socket costs exactly what it costs natively. */
 #include "rt.h"
@@ -8,8 +8,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <limits.h>
+#include <poll.h>
 
 static long accept_once(int fd, struct gp_fd *f, struct gp_io *a);
+static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a);
 
 static long io_once(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
@@ -20,13 +22,45 @@ static long io_once(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 	case GP_IO_SEND: return gp_sys_sendto(fd, a->buf, a->len, fl, a->addr, a->dlen);
 	case GP_IO_SENDMSG: return gp_sys_sendmsg(fd, a->msg, fl);
 	case GP_IO_ACCEPT: return accept_once(fd, f, a);
+	case GP_IO_READV: return pipe_once(fd, f, 0, a);
+	case GP_IO_WRITEV: return pipe_once(fd, f, 1, a);
 	}
 	return -EINVAL;
 }
 
 static int io_dir(enum gp_io_op op)
 {
-	return op == GP_IO_SEND || op == GP_IO_SENDMSG ? GP_WR : GP_RD;
+	return op == GP_IO_SEND || op == GP_IO_SENDMSG || op == GP_IO_WRITEV ? GP_WR : GP_RD;
+}
+
+/* Kernels without RWF_NOWAIT on pipes: ask poll first, then make the plain call. Nothing else on
+ * this hub runs in between; a write is cut to PIPE_BUF, which POLLOUT guarantees room for. */
+static long pipe_polled(int fd, int write, struct msghdr *m)
+{
+	struct pollfd p = { .fd = fd, .events = write ? POLLOUT : POLLIN };
+	struct timespec zero = { 0, 0 };
+	long r = gp_sys_ppoll(&p, 1, &zero);
+	if (r <= 0)
+		return r < 0 ? r : -EAGAIN;
+	if (!write)
+		return GP_SC(SYS_readv, fd, m->msg_iov, m->msg_iovlen, 0, 0, 0);
+	struct iovec first = m->msg_iov[0];
+	if (first.iov_len > PIPE_BUF)
+		first.iov_len = PIPE_BUF;
+	return GP_SC(SYS_writev, fd, &first, 1, 0, 0, 0);
+}
+
+static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
+{
+	struct msghdr *m = a->msg;
+	if (gp_likely(!f->no_nowait)) {
+		long r = write ? gp_sys_pwritev2(fd, m->msg_iov, (int)m->msg_iovlen, RWF_NOWAIT)
+			       : gp_sys_preadv2(fd, m->msg_iov, (int)m->msg_iovlen, RWF_NOWAIT);
+		if (r != -EOPNOTSUPP)
+			return r;
+		f->no_nowait = 1;
+	}
+	return pipe_polled(fd, write, m);
 }
 
 /* Consume n bytes from the front of an iovec array (the caller's copy). */
@@ -70,7 +104,7 @@ static int wants_all(struct gp_fd *f, enum gp_io_op op, int flags)
 {
 	if (!f->stream)
 		return 0;
-	if (op == GP_IO_SEND || op == GP_IO_SENDMSG)
+	if (op == GP_IO_SEND || op == GP_IO_SENDMSG || op == GP_IO_WRITEV)
 		return 1;
 	return (op == GP_IO_RECV || op == GP_IO_RECVMSG) && (flags & MSG_WAITALL);
 }

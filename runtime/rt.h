@@ -203,6 +203,7 @@ struct gp_fd {
 	uint8_t tcp;          /* TCP: a short read means the receive queue was empty (see io.c) */
 	uint8_t rd_empty;     /* TCP receive queue drained and no EPOLLIN edge seen since */
 	uint8_t urgent;       /* urgent data seen: short reads prove nothing, rd_empty unused */
+	uint8_t no_nowait;    /* RWF_NOWAIT refused (older kernels): poll before each pipe call */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none */
@@ -241,7 +242,8 @@ static inline void gp_fd_pass(struct gp_fd *f, int dir)
 int gp_fd_set_kernel_nb(int fd, int on);
 
 /* ---- I/O: the one EAGAIN -> park -> retry loop ---- */
-enum gp_io_op { GP_IO_RECV, GP_IO_RECVMSG, GP_IO_SEND, GP_IO_SENDMSG, GP_IO_ACCEPT };
+/* RECV/SEND use buf/len, the others msg (READV/WRITEV: only msg_iov/msg_iovlen, for pipes). */
+enum gp_io_op { GP_IO_RECV, GP_IO_RECVMSG, GP_IO_SEND, GP_IO_SENDMSG, GP_IO_ACCEPT, GP_IO_READV, GP_IO_WRITEV };
 struct gp_io {
 	void *buf;
 	size_t len;
@@ -251,7 +253,7 @@ struct gp_io {
 	socklen_t dlen;            /* sendto destination length */
 	struct msghdr *msg;        /* recvmsg/sendmsg */
 };
-/* Run op on a socket the program sees as blocking, parking while it would block. Honours
+/* Run op on a socket (or, READV/WRITEV, a pipe or FIFO) the program sees as blocking, parking while it would block. Honours
  * SO_RCVTIMEO/SO_SNDTIMEO (EAGAIN on expiry, as natively); stream sends and MSG_WAITALL receives
  * complete in full as blocking calls do, returning the partial count if an error or timeout cuts
  * them short. Returns the syscall's result or -errno. */

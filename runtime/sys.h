@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/epoll.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,6 +53,16 @@ static inline long gp_sys_epoll_wait(int ep, struct epoll_event *ev, int n, int 
 static inline long gp_sys_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts)
 {
 	return GP_SC(SYS_ppoll, p, n, ts, 0, 8, 0);
+}
+/* Pipe I/O that never blocks, without touching the file's O_NONBLOCK (shared with other
+ * processes): offset -1 is "the current position", RWF_NOWAIT makes a would-block EAGAIN. */
+static inline long gp_sys_preadv2(int fd, const struct iovec *v, int n, int fl)
+{
+	return GP_SC(SYS_preadv2, fd, v, n, -1L, -1L, fl);
+}
+static inline long gp_sys_pwritev2(int fd, const struct iovec *v, int n, int fl)
+{
+	return GP_SC(SYS_pwritev2, fd, v, n, -1L, -1L, fl);
 }
 static inline long gp_sys_nanosleep(const struct timespec *ts) { return GP_SC(SYS_nanosleep, ts, 0, 0, 0, 0, 0); }
 

@@ -9,6 +9,8 @@
 
 #define SHIM GP_EXPORT
 
+extern void __chk_fail(void) __attribute__((noreturn)); /* glibc: the fortify failure report */
+
 static inline unsigned gp_on(unsigned module)
 {
 	if (gp_unlikely(!gp_inited))
@@ -23,6 +25,20 @@ static inline long gp_ret(long r)
 		return -1;
 	}
 	return r;
+}
+
+/* The fd's entry if I/O calls on it are to be green: a socket with the socket module patched, a
+ * pipe or FIFO with the os module, that the program has not made non-blocking. Else NULL. */
+static inline struct gp_fd *gp_green_fd(int fd)
+{
+	if (!gp_on(GP_M_SOCKET | GP_M_OS))
+		return NULL;
+	struct gp_fd *f = gp_fd_get(fd);
+	if (!f || f->user_nb)
+		return NULL;
+	if (f->kind == GP_FD_SOCK)
+		return gp_mods & GP_M_SOCKET ? f : NULL;
+	return f->kind == GP_FD_FIFO && (gp_mods & GP_M_OS) ? f : NULL;
 }
 
 /* A relative timespec as ns, saturating to GP_NEVER. Callers validate it first. */

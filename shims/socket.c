@@ -1,4 +1,4 @@
-/* The socket module. A call is green when the module is patched, the fd is a socket and the
+/* The socket module (read/write and their vector forms, shared with pipes, are in os.c). A call is green when the module is patched, the fd is a socket and the
  * program has not asked for non-blocking mode on it; then it is one gp_io call. Everything else is
  * the real call. Bookkeeping (close, dup, O_NONBLOCK view) runs whenever the runtime tracks the
  * fd, so a reused number never inherits stale state. */
@@ -9,17 +9,12 @@
 #include <sys/ioctl.h>
 #include <netinet/in.h>
 
-extern void __chk_fail(void) __attribute__((noreturn));
 
-/* The fd's entry if calls on it are to be green, else NULL. */
+/* The fd's entry if socket calls on it are to be green, else NULL. */
 static struct gp_fd *green(int fd)
 {
-	if (!gp_on(GP_M_SOCKET))
-		return NULL;
-	struct gp_fd *f = gp_fd_get(fd);
-	if (!f || f->kind != GP_FD_SOCK || f->user_nb)
-		return NULL;
-	return f;
+	struct gp_fd *f = gp_green_fd(fd);
+	return f && f->kind == GP_FD_SOCK ? f : NULL;
 }
 
 static void track(int fd, int type, int stream, int tcp)
@@ -104,36 +99,11 @@ SHIM int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return (int)gp_ret(gp_io_connect(fd, f, addr, len));
 }
 
-/* ---- data: every entry point funnels into gp_io ---- */
+/* ---- data: every entry point funnels into gp_io (read/write/readv/writev: os.c) ---- */
 
 static ssize_t io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
 	return gp_ret(gp_io(fd, f, op, a));
-}
-
-/* read() of nothing returns 0 at once on a socket (the kernel checks before any wait), while a
- * zero-length recv may block: only read and readv take this shortcut. */
-SHIM ssize_t read(int fd, void *buf, size_t n)
-{
-	struct gp_fd *f = n ? green(fd) : NULL;
-	if (!f)
-		return REAL(read)(fd, buf, n);
-	return io(fd, f, GP_IO_RECV, &(struct gp_io){ .buf = buf, .len = n });
-}
-
-SHIM ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	if (n > buflen)
-		__chk_fail();
-	return read(fd, buf, n);
-}
-
-SHIM ssize_t write(int fd, const void *buf, size_t n)
-{
-	struct gp_fd *f = green(fd);
-	if (!f)
-		return REAL(write)(fd, buf, n);
-	return io(fd, f, GP_IO_SEND, &(struct gp_io){ .buf = (void *)buf, .len = n });
 }
 
 SHIM ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *alen)
@@ -195,36 +165,6 @@ SHIM ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (!f)
 		return REAL(sendmsg)(fd, msg, flags);
 	return io(fd, f, GP_IO_SENDMSG, &(struct gp_io){ .msg = (struct msghdr *)msg, .flags = flags });
-}
-
-/* readv/writev on a socket are recvmsg/sendmsg without an address; the iovec count is checked as
- * readv does (EINVAL), not as sendmsg would (EMSGSIZE). */
-static ssize_t vec(int fd, struct gp_fd *f, enum gp_io_op op, const struct iovec *iov, int cnt)
-{
-	if (cnt < 0 || cnt > IOV_MAX)
-		return gp_ret(-EINVAL);
-	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt };
-	return io(fd, f, op, &(struct gp_io){ .msg = &m });
-}
-
-static int iov_empty(const struct iovec *iov, int cnt)
-{
-	for (int i = 0; i < cnt; i++)
-		if (iov[i].iov_len)
-			return 0;
-	return 1;
-}
-
-SHIM ssize_t readv(int fd, const struct iovec *iov, int cnt)
-{
-	struct gp_fd *f = cnt > 0 && iov_empty(iov, cnt) ? NULL : green(fd);
-	return f ? vec(fd, f, GP_IO_RECVMSG, iov, cnt) : REAL(readv)(fd, iov, cnt);
-}
-
-SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-	struct gp_fd *f = green(fd);
-	return f ? vec(fd, f, GP_IO_SENDMSG, iov, cnt) : REAL(writev)(fd, iov, cnt);
 }
 
 SHIM int shutdown(int fd, int how)

@@ -1,0 +1,71 @@
+/* read, write, readv, writev: shared by the socket module (sockets) and the os module (pipes and
+ * FIFOs). Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
+ * preadv2/pwritev2 with RWF_NOWAIT: in both cases the open file's O_NONBLOCK is never touched, so a
+ * pipe shared with a shell or a child stays as it was. */
+#include "shim.h"
+#include <limits.h>
+
+static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt)
+{
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+	enum gp_io_op op = f->kind == GP_FD_SOCK ? (write ? GP_IO_SENDMSG : GP_IO_RECVMSG)
+						 : (write ? GP_IO_WRITEV : GP_IO_READV);
+	return gp_ret(gp_io(fd, f, op, &(struct gp_io){ .msg = &m }));
+}
+
+/* read() of nothing returns 0 at once (the kernel checks before any wait): no green path. A
+ * socket read takes recv's path, the one with the TCP read hint. */
+SHIM ssize_t read(int fd, void *buf, size_t n)
+{
+	struct gp_fd *f = n ? gp_green_fd(fd) : NULL;
+	if (!f)
+		return REAL(read)(fd, buf, n);
+	if (f->kind == GP_FD_SOCK)
+		return gp_ret(gp_io(fd, f, GP_IO_RECV, &(struct gp_io){ .buf = buf, .len = n }));
+	struct iovec v = { buf, n };
+	return rw(fd, f, 0, &v, 1);
+}
+
+SHIM ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return read(fd, buf, n);
+}
+
+SHIM ssize_t write(int fd, const void *buf, size_t n)
+{
+	struct gp_fd *f = gp_green_fd(fd);
+	if (!f)
+		return REAL(write)(fd, buf, n);
+	if (f->kind == GP_FD_SOCK)
+		return gp_ret(gp_io(fd, f, GP_IO_SEND, &(struct gp_io){ .buf = (void *)buf, .len = n }));
+	struct iovec v = { (void *)buf, n };
+	return rw(fd, f, 1, &v, 1);
+}
+
+static int iov_empty(const struct iovec *iov, int cnt)
+{
+	for (int i = 0; i < cnt; i++)
+		if (iov[i].iov_len)
+			return 0;
+	return 1;
+}
+
+/* A bad count goes to the real call for its native EINVAL (sendmsg would say EMSGSIZE). */
+static int bad_count(int cnt)
+{
+	return cnt <= 0 || cnt > IOV_MAX;
+}
+
+SHIM ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	struct gp_fd *f = bad_count(cnt) || iov_empty(iov, cnt) ? NULL : gp_green_fd(fd);
+	return f ? rw(fd, f, 0, (struct iovec *)iov, cnt) : REAL(readv)(fd, iov, cnt);
+}
+
+SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	struct gp_fd *f = bad_count(cnt) ? NULL : gp_green_fd(fd);
+	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt) : REAL(writev)(fd, iov, cnt);
+}

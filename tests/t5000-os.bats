@@ -1,0 +1,25 @@
+#!/usr/bin/env bats
+# The os module, first part: pipes and FIFOs are green (RWF_NOWAIT per call, the shared open file's
+# O_NONBLOCK never touched).
+
+setup() { load helpers; }
+
+@test "pipes between threads: a blocked read lets others run, a 4 MiB write completes, EOF, O_NONBLOCK view" {
+  expected=$(native "$PROGS/pipes")
+  run gp "$PROGS/pipes"
+  assert_success
+  assert_output "$expected"
+  assert_line "blocked read -> 5 hello, heartbeat ticked meanwhile yes"
+  assert_line "writev 4 MiB -> 4194304"
+}
+
+@test "GREENPATCH_OS=0: a pipe read blocks the whole hub (the writer thread never runs)" {
+  run env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" timeout 3 "$PROGS/pipes"
+  assert_failure 124
+}
+
+@test "a shell pipeline with stages under the preload: all data through, pipe flags unchanged" {
+  run bash -c "seq 1 200000 | LD_PRELOAD='$GP_LIB' timeout 30 cat | LD_PRELOAD='$GP_LIB' timeout 30 cat | timeout 30 '$PROGS/count_lines'"
+  assert_success
+  assert_output "lines=200000 stdin_nonblock=0"
+}
