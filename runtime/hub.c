@@ -145,8 +145,9 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 }
 
 /* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are
- * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd.
- * 4: expire timers again (the wait may have been for one). */
+ * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd;
+ * if a signal handler interrupted the wait, the thread on whose behalf the hub waited (h->cur,
+ * parking) gets EINTR when it sleeps. 4: expire timers again (the wait may have been for one). */
 void gp_hub_poll(struct gp_hub *h, int block)
 {
 	struct epoll_event ev[GP_EVENTS];
@@ -175,6 +176,8 @@ void gp_hub_poll(struct gp_hub *h, int block)
 	}
 	for (long i = 0; i < n; i++)
 		hub_event(h, ev[i].data.u64, ev[i].events);
+	if (n == -EINTR && h->cur->state == GP_WAITING && h->cur->intr)
+		gp_ready(h->cur, -EINTR); /* a handler ran: the sleep this wait was for is cut short */
 	if (next != GP_NEVER)
 		gp_timer_run(h, gp_now());
 }

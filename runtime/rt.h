@@ -105,6 +105,7 @@ struct gp_gt {
 	int err;   /* errno of this green thread while it is switched out */
 	int wake;  /* why the last park ended: 0, or -ETIMEDOUT, -EBADF, ... */
 	int detached;
+	int intr;  /* the current park ends with -EINTR if a signal handler runs in the hub's wait */
 	uint64_t magic;
 	void *(*fn)(void *);
 	void *arg;
@@ -149,7 +150,8 @@ int gp_park(uint64_t deadline);
  * appends it to its hub's run queue. No effect on a thread that is not waiting. */
 void gp_ready(struct gp_gt *t, int status);
 void gp_yield(void);
-/* Sleep until the deadline; 0. */
+/* Sleep until the deadline: 0, or -EINTR when a signal handler ran while the hub waited on this
+ * thread's behalf (as a native sleep is cut short; the caller reports the time left). */
 int gp_sleep_until(uint64_t deadline);
 
 /* ---- the hub ---- */

@@ -170,8 +170,11 @@ int gp_sleep_until(uint64_t deadline)
 		gp_yield();
 		return 0;
 	}
-	gp_park(deadline);
-	return 0;
+	struct gp_gt *cur = gp_self();
+	cur->intr = 1;
+	int r = gp_park(deadline);
+	cur->intr = 0;
+	return r == -EINTR ? r : 0;
 }
 
 void gp_gt_init(struct gp_gt *t, struct gp_hub *h)

@@ -51,3 +51,12 @@ setup() { load helpers; }
   native_out=$(native "$PROGS/sleep_errors")
   assert_output "$native_out"
 }
+
+@test "a signal handler cuts sleeps short with EINTR and the time left, as natively" {
+  expected=$(native "$PROGS/sleep_signal")
+  run gp "$PROGS/sleep_signal"
+  assert_success
+  assert_output "$expected"
+  assert_line "usleep: -1 Interrupted system call"
+  assert_line "alarms 5, all within 3 s: 1"
+}
