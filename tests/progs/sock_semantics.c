@@ -81,6 +81,13 @@ static void timeouts(void)
 	socklen_t len = sizeof(got);
 	SHOW("getsockopt SO_RCVTIMEO", getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len));
 	SHOW("...usec", got.tv_usec);
+	SHOW("setsockopt SO_SNDTIMEO 100 ms", setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	static char big[8 << 20];
+	ssize_t n = write(sv[1], big, sizeof(big)); /* nobody reads: fills the buffer, then times out */
+	SHOW("write 8 MiB, nobody reads: partial", n > 0 && n < (ssize_t)sizeof(big));
+	t0 = now_ms();
+	SHOW("write to the full socket", write(sv[1], big, 1));
+	SHOW("...waited 90 ms or more", now_ms() - t0 >= 90);
 	close(sv[0]);
 	close(sv[1]);
 }
