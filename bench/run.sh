@@ -3,13 +3,14 @@
 # the same session, printed as one table of absolute figures and ratios. `run.sh quick` is shorter.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-if [ "${1:-}" = quick ]; then REPS=3 EREPS=1 ROUNDS=50; else REPS=5 EREPS=3 ROUNDS=100; fi
+if [ "${1:-}" = quick ]; then REPS=3 EREPS=1 TRIPS=50000; else REPS=5 EREPS=3 TRIPS=100000; fi
 
-# echo_median MODE SERVER CONNS -> "rtt_median threads_max"
+# echo_run MODE SERVER CONNS -> "rtt threads_max": TRIPS round trips in all, spread over CONNS
+# connections (short runs are dominated by noise on a small machine)
 echo_run() {
   start_server "$1" "$2"
   local out
-  out=$("$B/echo_client" "$PORT" "$3" "$ROUNDS" 512 "$SERVER_PID") || { stop_server; echo "echo run failed: $out" >&2; return 1; }
+  out=$("$B/echo_client" "$PORT" "$3" $((TRIPS / $3)) 512 "$SERVER_PID") || { stop_server; echo "echo run failed: $out" >&2; return 1; }
   stop_server
   echo "$(field rtt_per_sec "$out") $(field server_threads_max "$out")"
 }
@@ -44,7 +45,7 @@ micro() {
 
 echo "greenpatch benchmarks ($(nproc) cores; medians of $REPS micro runs, $EREPS echo runs)"
 echo
-echo "(a) echo server, 512-byte request/response, $ROUNDS round trips per connection"
+echo "(a) echo server, 512-byte request/response, $TRIPS round trips per run"
 printf '    %-6s %16s %16s %16s %10s %10s\n' conns "preload rt/s" "native rt/s" "epoll rt/s" "pre/epoll" "nat/epoll"
 for c in 100 1000; do
   echo_bench "$c"
