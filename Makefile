@@ -9,7 +9,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hi
             -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Iruntime -Ipreload
 PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
 
-DEBS     := gcc make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils
+DEBS     := gcc make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
+            python3 curl
 
 RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)

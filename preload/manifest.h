@@ -65,4 +65,27 @@
 	X(thread, int, pthread_key_delete, (pthread_key_t), 0) \
 	X(thread, void *, pthread_getspecific, (pthread_key_t), 0) \
 	X(thread, int, pthread_setspecific, (pthread_key_t, const void *), 0) \
+	X(thread, int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *), 0) \
+	X(thread, int, pthread_rwlock_destroy, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_rwlock_rdlock, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_rwlock_wrlock, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_rwlock_trywrlock, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *), 0) \
+	X(thread, int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *), 0) \
+	X(thread, int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t, const struct timespec *), 0) \
+	X(thread, int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *), 0) \
+	X(thread, int, pthread_rwlock_unlock, (pthread_rwlock_t *), 0) \
+	X(thread, int, pthread_barrier_init, (pthread_barrier_t *, const pthread_barrierattr_t *, unsigned), 0) \
+	X(thread, int, pthread_barrier_destroy, (pthread_barrier_t *), 0) \
+	X(thread, int, pthread_barrier_wait, (pthread_barrier_t *), 0) \
+	X(thread, int, pthread_spin_lock, (pthread_spinlock_t *), 0) \
+	X(thread, int, sem_init, (sem_t *, int, unsigned), 0) \
+	X(thread, int, sem_destroy, (sem_t *), 0) \
+	X(thread, int, sem_wait, (sem_t *), 0) \
+	X(thread, int, sem_trywait, (sem_t *), 0) \
+	X(thread, int, sem_timedwait, (sem_t *, const struct timespec *), 0) \
+	X(thread, int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *), 0) \
+	X(thread, int, sem_post, (sem_t *), 0) \
+	X(thread, int, sem_getvalue, (sem_t *, int *), 0) \
 	X(thread, int, sched_yield, (void), 0)

@@ -4,6 +4,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <sys/select.h>
 #include <sys/socket.h>

@@ -149,6 +149,8 @@ int gp_park(uint64_t deadline);
 /* Make a waiting green thread runnable with `status`: unlinks all its waiters, disarms its timer,
  * appends it to its hub's run queue. No effect on a thread that is not waiting. */
 void gp_ready(struct gp_gt *t, int status);
+/* Queue the calling thread on q (its waiter tagged `tag`) and park: gp_park's result. */
+int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline);
 void gp_yield(void);
 /* Sleep until the deadline: 0, or -EINTR when a signal handler ran while the hub waited on this
  * thread's behalf (as a native sleep is cut short; the caller reports the time left). */
@@ -292,6 +294,49 @@ int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline); /* 0
 void gp_cond_signal(struct gp_cond *c);
 void gp_cond_broadcast(struct gp_cond *c);
 int gp_once(int *once, void (*init)(void));
+
+/* Semaphores: overlays sem_t (32 bytes); `green` marks one made by gp_sem_init (a sem_t made by
+ * the real sem_init, process-shared or from sem_open, never carries it). */
+#define GP_SEM_GREEN 0x67736d31u
+struct gp_sem {
+	unsigned value;
+	unsigned green;
+	struct gp_wq wq;
+	long pad;
+};
+_Static_assert(sizeof(struct gp_sem) == 32, "gp_sem must overlay sem_t");
+void gp_sem_init(struct gp_sem *s, unsigned value);
+int gp_sem_wait(struct gp_sem *s, uint64_t deadline); /* 0, -ETIMEDOUT */
+int gp_sem_trywait(struct gp_sem *s);                 /* 0, -EAGAIN */
+int gp_sem_post(struct gp_sem *s);                    /* 0, -EOVERFLOW */
+
+/* Read-write locks: overlays pthread_rwlock_t (56 bytes) leaving glibc's __shared (offset 28) and
+ * __flags (offset 48, the preference) in place, so static initializers and attributes work. One
+ * FIFO of waiters, readers and writers alike (waiter tag: 1 writer, 0 reader). */
+struct gp_rwlock {
+	int readers;           /* 0 */
+	int pad0;
+	struct gp_gt *writer;  /* 8 */
+	int writers_waiting;   /* 16 */
+	int pad1[3];           /* 20..31: glibc's __shared at 28 stays as it was */
+	struct gp_wq wq;       /* 32 */
+	unsigned flags;        /* 48: PTHREAD_RWLOCK_PREFER_* */
+	int pad2;
+};
+_Static_assert(sizeof(struct gp_rwlock) == 56, "gp_rwlock must overlay pthread_rwlock_t");
+int gp_rwlock_rdlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT */
+int gp_rwlock_wrlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT */
+int gp_rwlock_tryrdlock(struct gp_rwlock *l);                 /* 0, -EBUSY */
+int gp_rwlock_trywrlock(struct gp_rwlock *l);                 /* 0, -EBUSY */
+int gp_rwlock_unlock(struct gp_rwlock *l);                    /* 0, -EPERM */
+
+/* Barriers: overlays pthread_barrier_t (32 bytes), glibc's __shared (offset 12) left as it was. */
+struct gp_barrier {
+	unsigned count, arrived, round, shared_unused;
+	struct gp_wq wq;
+};
+_Static_assert(sizeof(struct gp_barrier) == 32, "gp_barrier must overlay pthread_barrier_t");
+int gp_barrier_wait(struct gp_barrier *b); /* 0, or PTHREAD_BARRIER_SERIAL_THREAD for one */
 
 /* ---- thread-specific data ---- */
 int gp_key_create(unsigned *key, void (*dtor)(void *));

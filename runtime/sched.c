@@ -151,6 +151,17 @@ void gp_ready(struct gp_gt *t, int status)
 	rq_push(t->hub, t);
 }
 
+int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
+{
+	struct gp_gt *cur = gp_self();
+	struct gp_waiter w = { .gt = cur, .tag = tag };
+	gp_wq_push(q, &w);
+	cur->waits = &w;
+	cur->nwaits = 1;
+	cur->state = GP_WAITING;
+	return gp_park(deadline);
+}
+
 void gp_yield(void)
 {
 	struct gp_hub *h = gp_hub();

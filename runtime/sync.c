@@ -13,17 +13,6 @@ static int mtype(const struct gp_mutex *m)
 	return m->kind & 3;
 }
 
-static int park_on(struct gp_wq *q, uint64_t deadline)
-{
-	struct gp_gt *cur = gp_self();
-	struct gp_waiter w = { .gt = cur };
-	gp_wq_push(q, &w);
-	cur->waits = &w;
-	cur->nwaits = 1;
-	cur->state = GP_WAITING;
-	return gp_park(deadline);
-}
-
 /* The owner locks again: what each type does natively. A normal mutex deadlocks for good. */
 static int relock(struct gp_mutex *m, uint64_t deadline)
 {
@@ -37,7 +26,7 @@ static int relock(struct gp_mutex *m, uint64_t deadline)
 		return -EDEADLK;
 	default: {
 		struct gp_wq never = { 0 };
-		return park_on(&never, deadline); /* only a timeout ends this */
+		return gp_wait_on(&never, 0, deadline); /* only a timeout ends this */
 	}
 	}
 }
@@ -51,7 +40,7 @@ int gp_mutex_lock(struct gp_mutex *m, uint64_t deadline)
 	}
 	if (m->owner == cur)
 		return relock(m, deadline);
-	int r = park_on(&m->wq, deadline);
+	int r = gp_wait_on(&m->wq, 0, deadline);
 	gp_assert(r != 0 || m->owner == cur); /* woken by unlock = handed the mutex */
 	return r;
 }
@@ -124,7 +113,7 @@ int gp_once(int *once, void (*init)(void))
 {
 	struct gp_hub *h = gp_hub();
 	while (*once == ONCE_RUNNING)
-		park_on(&h->once_wq, GP_NEVER);
+		gp_wait_on(&h->once_wq, 0, GP_NEVER);
 	if (*once == ONCE_DONE)
 		return 0;
 	*once = ONCE_RUNNING;

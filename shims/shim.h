@@ -49,6 +49,11 @@ static inline uint64_t gp_rel_ns(const struct timespec *ts)
 	return gp_ts_ns(ts);
 }
 
+static inline int gp_ts_valid_nsec(const struct timespec *ts)
+{
+	return ts->tv_nsec >= 0 && ts->tv_nsec < (long)GP_NS;
+}
+
 static inline int gp_ts_valid(const struct timespec *ts)
 {
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)GP_NS;

@@ -76,3 +76,10 @@ same_as_native() { # PROG [ARGS]: output under the preload equals the native out
   before=$(field before)
   assert_equal "$(field after)" "$before"
 }
+
+@test "semaphores, read-write locks, barriers, spinlocks: identical to native, holders may sleep" {
+  same_as_native "$PROGS/sync_more"
+  assert_line "sem producer/consumer sum 500500"
+  assert_line "barrier: 3 rounds, serial threads 3"
+  assert_line "spinlock: count 12, trylock free -> 0"
+}

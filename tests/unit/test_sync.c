@@ -139,4 +139,85 @@ TEST(once_runs_once_while_others_wait)
 	CHECK_EQ(init_runs, 1);
 }
 
+static struct gp_sem sem;
+
+static void *sem_take(void *arg)
+{
+	return (void *)(long)gp_sem_wait(&sem, (uint64_t)(long)arg);
+}
+
+TEST(semaphore_hands_units_in_order)
+{
+	gp_sem_init(&sem, 1);
+	CHECK_EQ(gp_sem_trywait(&sem), 0);
+	CHECK_EQ(gp_sem_trywait(&sem), -EAGAIN);
+	struct gp_gt *a = spawn(sem_take, (void *)GP_NEVER), *b = spawn(sem_take, (void *)gp_deadline_in(20000000));
+	gp_yield();
+	CHECK_EQ(gp_sem_post(&sem), 0); /* goes to a, the first waiter */
+	void *ra, *rb;
+	gp_join(a, &ra);
+	gp_join(b, &rb);
+	CHECK_EQ((long)ra, 0);
+	CHECK_EQ((long)rb, -ETIMEDOUT);
+	CHECK_EQ(sem.value, 0);
+	CHECK(sem.wq.head == NULL);
+}
+
+static struct gp_rwlock rw;
+
+static void *rw_write(void *arg)
+{
+	int r = gp_rwlock_wrlock(&rw, (uint64_t)(long)arg);
+	if (r == 0)
+		gp_rwlock_unlock(&rw);
+	return (void *)(long)r;
+}
+
+TEST(rwlock_readers_share_writers_exclude)
+{
+	rw = (struct gp_rwlock){ 0 };
+	CHECK_EQ(gp_rwlock_rdlock(&rw, GP_NEVER), 0);
+	CHECK_EQ(gp_rwlock_tryrdlock(&rw), 0);
+	CHECK_EQ(gp_rwlock_trywrlock(&rw), -EBUSY);
+	struct gp_gt *w = spawn(rw_write, (void *)gp_deadline_in(20000000));
+	void *r;
+	gp_join(w, &r);
+	CHECK_EQ((long)r, -ETIMEDOUT);
+	w = spawn(rw_write, (void *)GP_NEVER);
+	gp_yield();
+	CHECK_EQ(gp_rwlock_unlock(&rw), 0);
+	CHECK_EQ(gp_rwlock_unlock(&rw), 0); /* last reader out: the writer gets in */
+	gp_join(w, &r);
+	CHECK_EQ((long)r, 0);
+	CHECK_EQ(gp_rwlock_unlock(&rw), -EPERM);
+	CHECK_EQ(gp_rwlock_wrlock(&rw, GP_NEVER), 0);
+	CHECK_EQ(gp_rwlock_rdlock(&rw, GP_NEVER), -EDEADLK);
+	CHECK_EQ(gp_rwlock_unlock(&rw), 0);
+}
+
+static struct gp_barrier bar;
+
+static void *cross(void *arg)
+{
+	return (void *)(long)gp_barrier_wait(&bar);
+}
+
+TEST(barrier_one_serial_per_round)
+{
+	bar = (struct gp_barrier){ .count = 3 };
+	for (int round = 0; round < 2; round++) {
+		struct gp_gt *t[3];
+		long serial = 0;
+		for (int i = 0; i < 3; i++)
+			t[i] = spawn(cross, NULL);
+		for (int i = 0; i < 3; i++) {
+			void *r;
+			gp_join(t[i], &r);
+			serial += (long)r == PTHREAD_BARRIER_SERIAL_THREAD;
+		}
+		CHECK_EQ(serial, 1);
+	}
+	CHECK_EQ(bar.round, 2);
+}
+
 RUN_TESTS()
