@@ -10,7 +10,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hi
 PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
 
 DEBS     := gcc make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
-            python3 curl
+            python3 curl memcached
 
 RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)

@@ -18,6 +18,11 @@ _Static_assert(GP_M_OS == GREENPATCH_MOD_OS && GP_M_SELECT == GREENPATCH_MOD_SEL
 unsigned gp_mods;
 int gp_inited;
 
+static unsigned long real_self(void)
+{
+	return (unsigned long)REAL(pthread_self)();
+}
+
 static void atfork_child(void)
 {
 	gp_hub_atfork_child();
@@ -37,6 +42,7 @@ void gp_init(void)
 		_exit(2);
 	}
 	gp_real_init();
+	gp_config.os_thread = real_self;
 	pthread_atfork(NULL, NULL, atfork_child);
 	gp_mods = mods;
 	__atomic_store_n(&gp_inited, 1, __ATOMIC_RELEASE);

@@ -40,12 +40,23 @@
 	X(time, int, thrd_sleep, (const struct timespec *, struct timespec *), 0) \
 	X(select, int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *), 0) \
 	X(select, int, poll, (struct pollfd *, nfds_t, int), 0) \
+	X(select, int, epoll_wait, (int, struct epoll_event *, int, int), 0) \
+	X(select, int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *), 0) \
+	X(select, int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *), 0) \
 	X(thread, int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *), 0) \
 	X(thread, int, pthread_join, (pthread_t, void **), 0) \
 	X(thread, int, pthread_detach, (pthread_t), 0) \
 	X(thread, void, pthread_exit, (void *), 0) \
 	X(thread, pthread_t, pthread_self, (void), 0) \
 	X(thread, int, pthread_equal, (pthread_t, pthread_t), 0) \
+	X(thread, int, pthread_setname_np, (pthread_t, const char *), 0) \
+	X(thread, int, pthread_getname_np, (pthread_t, char *, size_t), 0) \
+	X(thread, int, pthread_kill, (pthread_t, int), 0) \
+	X(thread, int, pthread_getattr_np, (pthread_t, pthread_attr_t *), 0) \
+	X(thread, int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *), 0) \
+	X(thread, int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *), 0) \
+	X(thread, int, pthread_setschedparam, (pthread_t, int, const struct sched_param *), 0) \
+	X(thread, int, pthread_getschedparam, (pthread_t, int *, struct sched_param *), 0) \
 	X(thread, int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *), 0) \
 	X(thread, int, pthread_mutex_destroy, (pthread_mutex_t *), 0) \
 	X(thread, int, pthread_mutex_lock, (pthread_mutex_t *), 0) \

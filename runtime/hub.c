@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 static GP_TLS struct gp_hub *gp_cur_hub;
 
@@ -85,7 +86,10 @@ static struct gp_hub *hub_create(void)
 	if (!h)
 		gp_panic("out of memory creating a hub");
 	h->epfd = -1;
+	h->os_thread = gp_config.os_thread ? gp_config.os_thread() : 0;
 	h->cur = &h->main;
+	prctl(PR_GET_NAME, h->main.name); /* the OS thread's name; green threads inherit it as
+					    * Linux threads inherit their creator's */
 	gp_gt_init(&h->main, h);
 	gp_cur_hub = h;
 	if (GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0) != GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0))

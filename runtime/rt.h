@@ -118,6 +118,7 @@ struct gp_gt {
 	void **keys;  /* pthread_key values, grown on demand */
 	unsigned nkeys;
 	unsigned long id;
+	char name[16];        /* pthread_setname_np */
 	struct gp_stack stack;
 };
 
@@ -170,6 +171,7 @@ struct gp_hub {
 	size_t nheap, capheap;
 	struct gp_wq once_wq; /* threads waiting for some pthread_once in progress */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
+	unsigned long os_thread; /* the OS thread's real pthread_t (gp_config.os_thread), or 0 */
 	uint64_t switches, polls;
 };
 
@@ -349,6 +351,7 @@ void gp_key_run_dtors(struct gp_gt *t);
 struct gp_config {
 	size_t stack_size; /* default green stack, bytes */
 	size_t pool_max;   /* stacks kept for reuse */
+	unsigned long (*os_thread)(void); /* the calling OS thread's real pthread_t, if known */
 };
 extern struct gp_config gp_config;
 

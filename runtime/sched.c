@@ -229,6 +229,7 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = attr ? attr->detached : 0;
+	memcpy(t->name, h->cur->name, sizeof(t->name));
 	gp_gt_init(t, h);
 	gp_ctx_init(t, gt_entry, t);
 	t->state = GP_RUNNABLE;

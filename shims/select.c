@@ -1,8 +1,11 @@
-/* The select module. Both calls first ask the kernel without waiting; if nothing is ready, the
+/* The select module. Every call first asks the kernel without waiting; if nothing is ready, the
  * green thread parks on every fd of the set (gp_poll_wait) and asks again when woken. The answer
- * the program gets is therefore always the kernel's own: the full ready set, exact revents. */
+ * the program gets is therefore always the kernel's own: the full ready set, exact revents. A
+ * program's own epoll instance is itself a pollable fd: its waiter parks on it in the hub's set
+ * (nested epoll), so an event loop in each of several green threads works. */
 #include "shim.h"
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/select.h>
 
 static uint64_t ms_deadline(int timeout)
@@ -99,4 +102,45 @@ SHIM int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv
 		return REAL(select)(nfds, rd, wr, ex, tv);
 	fd_set *io[3] = { rd, wr, ex };
 	return select_green(nfds, io, tv);
+}
+
+/* ---- the program's own epoll instances ---- */
+
+static int epoll_green(int epfd, struct epoll_event *ev, int max, uint64_t deadline)
+{
+	for (;;) {
+		int r = REAL(epoll_wait)(epfd, ev, max, 0);
+		struct gp_fd *f;
+		if (r != 0 || !(f = gp_fd_get(epfd)))
+			return r;
+		int w = gp_fd_wait(epfd, f, GP_RD, deadline);
+		if (w == -ETIMEDOUT)
+			return REAL(epoll_wait)(epfd, ev, max, 0);
+		if (w < 0)
+			return (int)gp_ret(w);
+	}
+}
+
+SHIM int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	if (timeout == 0 || !gp_on(GP_M_SELECT))
+		return REAL(epoll_wait)(epfd, ev, max, timeout);
+	return epoll_green(epfd, ev, max, ms_deadline(timeout));
+}
+
+/* With a signal mask the wait must change the mask atomically, which only the kernel can do: such
+ * calls stay real. */
+SHIM int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+{
+	if (mask || timeout == 0 || !gp_on(GP_M_SELECT))
+		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	return epoll_green(epfd, ev, max, ms_deadline(timeout));
+}
+
+SHIM int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
+		      const sigset_t *mask)
+{
+	if (mask || (ts && !ts->tv_sec && !ts->tv_nsec) || (ts && !gp_ts_valid(ts)) || !gp_on(GP_M_SELECT))
+		return REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
+	return epoll_green(epfd, ev, max, ts ? gp_deadline_in(gp_rel_ns(ts)) : GP_NEVER);
 }

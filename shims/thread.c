@@ -103,6 +103,74 @@ SHIM int pthread_equal(pthread_t a, pthread_t b)
 	return a == b;
 }
 
+/* ---- calls that name a thread ----
+ * Names are kept per green thread. Signals, affinity, scheduling and attributes belong to OS
+ * threads: for a green thread they apply to (and report) the OS thread that runs it, whose hub
+ * recorded its real pthread_t. Without that, glibc would read a green thread as its own struct. */
+
+SHIM int pthread_setname_np(pthread_t t, const char *name)
+{
+	struct gp_gt *g = green_thread(t);
+	if (!g)
+		return REAL(pthread_setname_np)(t, name);
+	if (strlen(name) >= sizeof(g->name))
+		return ERANGE;
+	strcpy(g->name, name);
+	if (g == &g->hub->main && g->hub->os_thread) /* the OS thread itself: ps shows its name */
+		return REAL(pthread_setname_np)((pthread_t)g->hub->os_thread, name);
+	return 0;
+}
+
+SHIM int pthread_getname_np(pthread_t t, char *buf, size_t len)
+{
+	struct gp_gt *g = green_thread(t);
+	if (!g)
+		return REAL(pthread_getname_np)(t, buf, len);
+	if (len < strlen(g->name) + 1)
+		return ERANGE;
+	strcpy(buf, g->name);
+	return 0;
+}
+
+/* The real pthread_t of the OS thread running green thread t, or t itself when it is not green. */
+static pthread_t os_thread(pthread_t t)
+{
+	struct gp_gt *g = green_thread(t);
+	return g && g->hub->os_thread ? (pthread_t)g->hub->os_thread : t;
+}
+
+SHIM int pthread_kill(pthread_t t, int sig)
+{
+	if (green_thread(t) && sig == 0)
+		return 0; /* glibc says 0 for an ended but unjoined thread too */
+	return REAL(pthread_kill)(os_thread(t), sig);
+}
+
+SHIM int pthread_getattr_np(pthread_t t, pthread_attr_t *a)
+{
+	return REAL(pthread_getattr_np)(os_thread(t), a);
+}
+
+SHIM int pthread_setaffinity_np(pthread_t t, size_t n, const cpu_set_t *set)
+{
+	return REAL(pthread_setaffinity_np)(os_thread(t), n, set);
+}
+
+SHIM int pthread_getaffinity_np(pthread_t t, size_t n, cpu_set_t *set)
+{
+	return REAL(pthread_getaffinity_np)(os_thread(t), n, set);
+}
+
+SHIM int pthread_setschedparam(pthread_t t, int policy, const struct sched_param *p)
+{
+	return REAL(pthread_setschedparam)(os_thread(t), policy, p);
+}
+
+SHIM int pthread_getschedparam(pthread_t t, int *policy, struct sched_param *p)
+{
+	return REAL(pthread_getschedparam)(os_thread(t), policy, p);
+}
+
 SHIM int sched_yield(void)
 {
 	if (!gp_on(GP_M_THREAD))

@@ -35,3 +35,16 @@ setup() { load helpers; }
     assert_lt "$(field elapsed_ms)" 1000
   done
 }
+
+@test "an epoll event loop in each of 4 threads, on one OS thread; epoll_wait errors as natively" {
+  expected=$(native "$PROGS/epoll_loops")
+  run gp "$PROGS/epoll_loops"
+  assert_success
+  assert_output "$expected"
+  assert_line "events delivered 12 of 12, heartbeat kept ticking 1"
+}
+
+@test "GREENPATCH_SELECT=0: the first thread in epoll_wait stops the others" {
+  run env GREENPATCH_SELECT=0 LD_PRELOAD="$GP_LIB" timeout 3 "$PROGS/epoll_loops"
+  assert_failure 124
+}

@@ -83,3 +83,8 @@ same_as_native() { # PROG [ARGS]: output under the preload equals the native out
   assert_line "barrier: 3 rounds, serial threads 3"
   assert_line "spinlock: count 12, trylock free -> 0"
 }
+
+@test "calls that name a thread: names per green thread, pthread_kill(t, 0), attr/affinity/sched queries" {
+  same_as_native "$PROGS/thread_names"
+  assert_line "names kept per thread: 1 1"
+}

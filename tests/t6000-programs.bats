@@ -24,3 +24,28 @@ teardown() {
   run grep -h '^Threads:' /proc/$py/status
   assert_output --regexp 'Threads:[[:space:]]+1$'
 }
+
+mc() { printf "$1" | timeout 10 curl -s "telnet://127.0.0.1:$port" 2>/dev/null | tr -d '\r'; }
+
+@test "memcached -t 4 (libevent loop per worker thread) answers 20 concurrent clients on one OS thread" {
+  for _ in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 20000))
+    LD_PRELOAD="$GP_LIB" timeout 60 memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 3>&- &
+    SERVER_PID=$!
+    for _ in $(seq 50); do
+      [ "$(mc 'version\r\nquit\r\n' | cut -c1-7)" = VERSION ] && break 2
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true
+  done
+  kill -0 "$SERVER_PID"
+  export port
+  export -f mc
+  run bash -c 'seq -w 1 20 | xargs -P 20 -I{} bash -c "mc \"set key{} 0 0 7\r\nval{}xx\r\nget key{}\r\nquit\r\n\" | tr \"\n\" \" \"; echo"'
+  assert_success
+  [ "$(grep -c 'STORED VALUE key\([0-9][0-9]\) 0 7 val\1xx END' <<<"$output")" -eq 20 ]
+  mcpid=$(pgrep -P "$SERVER_PID" memcached || echo "$SERVER_PID")
+  run grep -h '^Threads:' /proc/$mcpid/status
+  assert_output --regexp 'Threads:[[:space:]]+1$'
+}
