@@ -25,7 +25,8 @@ teardown() {
   assert_output --regexp 'Threads:[[:space:]]+1$'
 }
 
-mc() { printf "$1" | timeout 10 curl -s "telnet://127.0.0.1:$port" 2>/dev/null | tr -d '\r'; }
+# mc REQUEST: send one memcached request on a new connection, print the reply up to the close
+mc() { timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "$2" >&3 && cat <&3' _ "$port" "$1" 2>/dev/null | tr -d '\r'; }
 
 @test "memcached -t 4 (libevent loop per worker thread) answers 20 concurrent clients on one OS thread" {
   for _ in 1 2 3 4 5; do
@@ -42,7 +43,8 @@ mc() { printf "$1" | timeout 10 curl -s "telnet://127.0.0.1:$port" 2>/dev/null |
   kill -0 "$SERVER_PID"
   export port
   export -f mc
-  run bash -c 'seq -w 1 20 | xargs -P 20 -I{} bash -c "mc \"set key{} 0 0 7\r\nval{}xx\r\nget key{}\r\nquit\r\n\" | tr \"\n\" \" \"; echo"'
+  # each client prints its whole reply with one write, so that concurrent lines do not interleave
+  run bash -c 'seq -w 1 20 | xargs -P 20 -I{} bash -c "r=\$(mc \"set key{} 0 0 7\r\nval{}xx\r\nget key{}\r\nquit\r\n\" | tr \"\n\" \" \"); echo \"\$r\""'
   assert_success
   [ "$(grep -c 'STORED VALUE key\([0-9][0-9]\) 0 7 val\1xx END' <<<"$output")" -eq 20 ]
   mcpid=$(pgrep -P "$SERVER_PID" memcached || echo "$SERVER_PID")
