@@ -54,6 +54,12 @@ static inline int gp_ts_valid_nsec(const struct timespec *ts)
 	return ts->tv_nsec >= 0 && ts->tv_nsec < (long)GP_NS;
 }
 
+/* Clock and absolute deadline of a timed pthread/semaphore wait, as glibc accepts them. */
+static inline int gp_timed_args_ok(clockid_t clk, const struct timespec *abs)
+{
+	return (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC) && gp_ts_valid_nsec(abs);
+}
+
 static inline int gp_ts_valid(const struct timespec *ts)
 {
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)GP_NS;

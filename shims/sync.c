@@ -44,14 +44,9 @@ SHIM int sem_trywait(sem_t *s)
 }
 
 /* Clock and deadline are checked first, even when a unit is available, as glibc does. */
-static int timed_args_ok(clockid_t clk, const struct timespec *abs)
-{
-	return (clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC) && gp_ts_valid_nsec(abs);
-}
-
 static int sem_timed(struct gp_sem *g, clockid_t clk, const struct timespec *abs)
 {
-	if (!timed_args_ok(clk, abs))
+	if (!gp_timed_args_ok(clk, abs))
 		return (int)gp_ret(-EINVAL);
 	return (int)gp_ret(gp_sem_wait(g, gp_deadline_at(clk, abs)));
 }
@@ -137,7 +132,7 @@ SHIM int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 static int rw_timed(struct gp_rwlock *g, int write, clockid_t clk, const struct timespec *abs)
 {
-	if (!timed_args_ok(clk, abs))
+	if (!gp_timed_args_ok(clk, abs))
 		return EINVAL;
 	uint64_t d = gp_deadline_at(clk, abs);
 	return -(write ? gp_rwlock_wrlock(g, d) : gp_rwlock_rdlock(g, d));

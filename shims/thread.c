@@ -224,18 +224,13 @@ SHIM int pthread_mutex_trylock(pthread_mutex_t *m)
 	return g ? -gp_mutex_trylock(g) : REAL(pthread_mutex_trylock)(m);
 }
 
-static int valid_clock(clockid_t clk)
-{
-	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC;
-}
-
 /* Timed lock: the deadline is checked only when the lock would block, as glibc does. */
 static int timedlock(struct gp_mutex *g, clockid_t clk, const struct timespec *abs)
 {
 	int r = gp_mutex_trylock(g);
 	if (r != -EBUSY)
 		return -r;
-	if (!valid_clock(clk) || abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+	if (!gp_timed_args_ok(clk, abs))
 		return EINVAL;
 	return -gp_mutex_lock(g, gp_deadline_at(clk, abs));
 }
@@ -298,7 +293,7 @@ SHIM int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 
 static int timedwait(struct gp_cond *g, struct gp_mutex *m, clockid_t clk, const struct timespec *abs)
 {
-	if (!valid_clock(clk) || abs->tv_nsec < 0 || abs->tv_nsec >= (long)GP_NS)
+	if (!gp_timed_args_ok(clk, abs))
 		return EINVAL;
 	return -gp_cond_wait(g, m, gp_deadline_at(clk, abs));
 }

@@ -33,3 +33,17 @@ __attribute__((unused)) static long os_threads(void)
 			exit(99);                                                    \
 		}                                                                    \
 	} while (0)
+
+/* A heartbeat: hb_run in a thread of its own ticks every 10 ms until hb_done is set; tests
+ * compare hb_ticks before and after a blocking call to see whether other threads kept running. */
+#include <unistd.h>
+static volatile int hb_done;
+static volatile long hb_ticks;
+__attribute__((unused)) static void *hb_run(void *arg)
+{
+	while (!hb_done) {
+		usleep(10000);
+		hb_ticks++;
+	}
+	return arg;
+}

@@ -10,18 +10,6 @@
 #include "common.h"
 
 static int pairs[4][2];
-static volatile int done;
-static long ticks;
-
-static void *heartbeat(void *arg)
-{
-	while (!done) {
-		usleep(10000);
-		ticks++;
-	}
-	return arg;
-}
-
 static void *loop(void *arg)
 {
 	long i = (long)arg, got = 0;
@@ -44,12 +32,12 @@ int main(void)
 {
 	pthread_t hb, t[4];
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	CHECK(pthread_create(&hb, NULL, heartbeat, NULL) == 0);
+	CHECK(pthread_create(&hb, NULL, hb_run, NULL) == 0);
 	for (long i = 0; i < 4; i++) {
 		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pairs[i]) == 0);
 		CHECK(pthread_create(&t[i], NULL, loop, (void *)i) == 0);
 	}
-	long t0 = ticks;
+	long t0 = hb_ticks;
 	for (int round = 0; round < 3; round++) {
 		usleep(50000);
 		for (int i = 0; i < 4; i++)
@@ -61,7 +49,7 @@ int main(void)
 		pthread_join(t[i], &r);
 		total += (long)r;
 	}
-	printf("events delivered %ld of 12, heartbeat kept ticking %d\n", total, ticks - t0 >= 5);
+	printf("events delivered %ld of 12, heartbeat kept ticking %d\n", total, hb_ticks - t0 >= 5);
 	int ep = epoll_create1(0);
 	struct epoll_event out[1];
 	double s = now_ms();
@@ -76,7 +64,7 @@ int main(void)
 	errno = 0;
 	n = epoll_wait(pairs[0][0], out, 1, 100);
 	printf("epoll_wait on a socket -> %d %s\n", n, strerror(errno));
-	done = 1;
+	hb_done = 1;
 	pthread_join(hb, NULL);
 	return 0;
 }

@@ -9,18 +9,6 @@
 #include "common.h"
 
 static int p[2];
-static volatile int done;
-static long ticks;
-
-static void *heartbeat(void *arg)
-{
-	while (!done) {
-		usleep(10000);
-		ticks++;
-	}
-	return arg;
-}
-
 static void *late_writer(void *arg)
 {
 	usleep(200000);
@@ -43,11 +31,11 @@ int main(void)
 	pthread_t hb, w;
 	char buf[16] = { 0 };
 	CHECK(pipe(p) == 0);
-	CHECK(pthread_create(&hb, NULL, heartbeat, NULL) == 0);
+	CHECK(pthread_create(&hb, NULL, hb_run, NULL) == 0);
 	CHECK(pthread_create(&w, NULL, late_writer, NULL) == 0);
-	long t0 = ticks;
+	long t0 = hb_ticks;
 	ssize_t n = read(p[0], buf, sizeof(buf));
-	printf("blocked read -> %zd %s, heartbeat ticked meanwhile %s\n", n, buf, ticks - t0 >= 10 ? "yes" : "no");
+	printf("blocked read -> %zd %s, heartbeat ticked meanwhile %s\n", n, buf, hb_ticks - t0 >= 10 ? "yes" : "no");
 	pthread_join(w, NULL);
 	static char big[4 << 20];
 	pthread_t d;
@@ -63,7 +51,7 @@ int main(void)
 	errno = 0;
 	n = read(p[0], buf, 1);
 	printf("read of an empty pipe the program made non-blocking -> %zd %s\n", n, strerror(errno));
-	done = 1;
+	hb_done = 1;
 	pthread_join(hb, NULL);
 	printf("os_threads=%ld\n", os_threads());
 	return 0;
