@@ -26,6 +26,8 @@
 	X(socket, int, shutdown, (int, int), 0) \
 	X(socket, int, close, (int), 0) \
 	X(socket, int, fclose, (FILE *), 0) \
+	X(socket, int, close_range, (unsigned, unsigned, int), 0) \
+	X(socket, void, closefrom, (int), 0) \
 	X(socket, int, dup, (int), 0) \
 	X(socket, int, dup2, (int, int), 0) \
 	X(socket, int, dup3, (int, int, int), 0) \

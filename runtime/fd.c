@@ -167,6 +167,30 @@ int gp_fd_internal(int fd)
 	return fd;
 }
 
+int gp_fd_internal_list(int *out, int max)
+{
+	int n = 0;
+	for (unsigned c = 0; c < NCHUNKS && n < max; c++) {
+		struct gp_fd *chunk = __atomic_load_n(&table[c], __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; chunk && i < CHUNK && n < max; i++)
+			if (chunk[i].kind == GP_FD_INTERNAL)
+				out[n++] = (int)(c * CHUNK + i);
+	}
+	return n;
+}
+
+void gp_fd_forget_range(unsigned first, unsigned last)
+{
+	for (unsigned c = first / CHUNK; c < NCHUNKS && c <= last / CHUNK; c++) {
+		struct gp_fd *chunk = __atomic_load_n(&table[c], __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; chunk && i < CHUNK; i++) {
+			unsigned fd = c * CHUNK + i;
+			if (fd >= first && fd <= last && chunk[i].kind != GP_FD_INTERNAL)
+				gp_fd_forget((int)fd);
+		}
+	}
+}
+
 int gp_fd_set_kernel_nb(int fd, int on)
 {
 	long fl = gp_sys_fcntl(fd, F_GETFL, 0);

@@ -178,6 +178,10 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
 		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
 	}
+	if (n == -EBADF) { /* our set was closed behind our back (a raw close_range): start anew */
+		h->epfd = -1;
+		h->epoch++;
+	}
 	for (long i = 0; i < n; i++)
 		hub_event(h, ev[i].data.u64, ev[i].events);
 	if (n == -EINTR && h->cur->state == GP_WAITING && h->cur->intr)

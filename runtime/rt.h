@@ -231,6 +231,11 @@ void gp_fd_atfork_child(void);
 void gp_fd_dup(int oldfd, int newfd);
 /* Hide a runtime-owned descriptor: moved to a high number, close-on-exec, refused to the program. */
 int gp_fd_internal(int fd);
+/* The runtime's own descriptors, ascending, at most max of them; returns how many. */
+int gp_fd_internal_list(int *out, int max);
+/* The program closed every fd in [first, last] (close_range, closefrom): forget them, except the
+ * runtime's own. */
+void gp_fd_forget_range(unsigned first, unsigned last);
 /* Park until fd is ready in direction dir, the deadline passes (-ETIMEDOUT) or fd is closed
  * (-EBADF). A spurious return (0 without readiness) is allowed: callers retry their call. */
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline);

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <linux/close_range.h>
 #include <netinet/in.h>
 
 
@@ -195,6 +196,40 @@ SHIM int fclose(FILE *fp)
 	if (fd >= 0 && gp_inited && !internal(fd))
 		gp_fd_forget(fd);
 	return REAL(fclose)(fp);
+}
+
+/* Daemons close every descriptor at start (close_range, closefrom): the runtime's own are stepped
+ * around, as if they were not there; the rest are forgotten. */
+SHIM int close_range(unsigned first, unsigned last, int flags)
+{
+	if (!gp_inited)
+		return REAL(close_range)(first, last, flags);
+	int own[16], n = gp_fd_internal_list(own, 16), r = 0;
+	unsigned lo = first;
+	for (int i = 0; i < n && r == 0; i++) {
+		unsigned x = (unsigned)own[i];
+		if (x < lo || x > last)
+			continue;
+		if (x > lo)
+			r = REAL(close_range)(lo, x - 1, flags);
+		lo = x + 1;
+	}
+	if (r == 0 && lo <= last && lo >= first)
+		r = REAL(close_range)(lo, last, flags);
+	if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && first <= last)
+		gp_fd_forget_range(first, last);
+	return r;
+}
+
+SHIM void closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	if (close_range((unsigned)lowfd, ~0u, 0) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX); /* kernels without close_range: one by one */
+	for (long fd = lowfd; fd < max; fd++)
+		close((int)fd);
 }
 
 static int dup_done(int oldfd, int r)

@@ -81,3 +81,11 @@ setup() { load helpers; }
   assert_equal "$(field bytes_verified)" $((200 * 20 * 512))
   assert_equal "$(field server_threads_max)" 1
 }
+
+@test "a daemon closing every descriptor (closefrom, close_range) keeps working, as natively" {
+  expected=$(native "$PROGS/closefrom_daemon")
+  run gp "$PROGS/closefrom_daemon"
+  assert_success
+  assert_output "$expected"
+  assert_line "again fds 3 4, round trip 1"
+}
