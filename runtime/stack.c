@@ -143,7 +143,8 @@ int gp_stack_trim(unsigned most)
 }
 
 /* Lay out a new thread's stack so that the first switch to it "returns" into gp_ctx_start with
- * r12 = entry, r13 = arg, and default MXCSR/x87 control words (see arch/switch-x86_64.S). */
+ * r12 = entry, r13 = arg, and the creator's MXCSR/x87 control words: POSIX has a new thread inherit
+ * the floating-point environment of the thread that created it (see arch/switch-x86_64.S). */
 void gp_ctx_start(void);
 void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg)
 {
@@ -157,6 +158,9 @@ void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg)
 	*--sp = (uint64_t)arg;           /* r13 */
 	*--sp = 0;                       /* r14 */
 	*--sp = 0;                       /* r15 */
-	*--sp = 0x1f80 | (0x037full << 32); /* MXCSR default, x87 control word default */
+	uint32_t mxcsr;
+	uint16_t fpucw;
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr), "=m"(fpucw));
+	*--sp = mxcsr | ((uint64_t)fpucw << 32);
 	t->sp = sp;
 }

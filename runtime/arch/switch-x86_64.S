@@ -1,6 +1,8 @@
 /* Context switch for x86-64 System V. A suspended green thread is nothing but its stack pointer:
  * the callee-saved registers, the MXCSR/x87 control words (callee-saved by the ABI) and the return
- * address sit on its own stack. Cost: 8 pushes, 8 pops, one indirect return. */
+ * address sit on its own stack. Cost: 8 pushes, 8 pops, one indirect return. The control words are
+ * reloaded only when they differ: ldmxcsr and fldcw are slow, serialising instructions, and threads
+ * almost never change them. */
 	.text
 	.globl	gp_ctx_switch
 	.hidden	gp_ctx_switch
@@ -17,11 +19,17 @@ gp_ctx_switch:
 	subq	$8, %rsp
 	stmxcsr	(%rsp)
 	fnstcw	4(%rsp)
+	movl	(%rsp), %eax
+	movzwl	4(%rsp), %ecx
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
+	cmpl	(%rsp), %eax
+	je	1f
 	ldmxcsr	(%rsp)
+1:	cmpw	4(%rsp), %cx
+	je	2f
 	fldcw	4(%rsp)
-	addq	$8, %rsp
+2:	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -120,4 +120,69 @@ TEST(park_and_ready_carry_a_status)
 	CHECK_EQ((long)r, -1234);
 }
 
+static unsigned get_mxcsr(void)
+{
+	unsigned v;
+	__asm__ volatile("stmxcsr %0" : "=m"(v));
+	return v;
+}
+
+static void set_mxcsr(unsigned v)
+{
+	__asm__ volatile("ldmxcsr %0" : : "m"(v));
+}
+
+static unsigned short get_fpucw(void)
+{
+	unsigned short v;
+	__asm__ volatile("fnstcw %0" : "=m"(v));
+	return v;
+}
+
+static void set_fpucw(unsigned short v)
+{
+	__asm__ volatile("fldcw %0" : : "m"(v));
+}
+
+static void *round_up_mode(void *arg)
+{
+	set_mxcsr((get_mxcsr() & ~0x6000u) | 0x4000u); /* SSE rounding: toward +inf */
+	set_fpucw((unsigned short)((get_fpucw() & ~0x0c00u) | 0x0800u)); /* x87 likewise */
+	gp_yield();
+	return (void *)(long)((get_mxcsr() & 0x6000u) == 0x4000u && (get_fpucw() & 0x0c00u) == 0x0800u);
+}
+
+static void *default_mode(void *arg)
+{
+	gp_yield();
+	return (void *)(long)((get_mxcsr() & 0x6000u) == 0 && (get_fpucw() & 0x0c00u) == 0);
+}
+
+TEST(fp_control_words_are_per_green_thread)
+{
+	struct gp_gt *a = spawn(round_up_mode, NULL), *b = spawn(default_mode, NULL);
+	void *ra, *rb;
+	gp_join(a, &ra);
+	gp_join(b, &rb);
+	CHECK_EQ((long)ra, 1);
+	CHECK_EQ((long)rb, 1);
+	CHECK_EQ(get_mxcsr() & 0x6000u, 0);
+}
+
+static void *report_mode(void *arg)
+{
+	return (void *)(long)(get_mxcsr() & 0x6000u);
+}
+
+TEST(new_thread_inherits_creators_fp_environment)
+{
+	unsigned saved = get_mxcsr();
+	set_mxcsr((saved & ~0x6000u) | 0x2000u); /* toward -inf */
+	struct gp_gt *t = spawn(report_mode, NULL);
+	set_mxcsr(saved);
+	void *r;
+	gp_join(t, &r);
+	CHECK_EQ((long)r, 0x2000);
+}
+
 RUN_TESTS()
