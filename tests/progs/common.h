@@ -12,6 +12,17 @@ __attribute__((unused)) static double now_ms(void)
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
+/* The absolute time `ms` milliseconds from now on `clk`, for timed waits. */
+__attribute__((unused)) static struct timespec in_ms(clockid_t clk, int ms)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return ts;
+}
+
 /* Number of OS threads (tasks) of this process right now. */
 __attribute__((unused)) static long os_threads(void)
 {

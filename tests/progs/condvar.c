@@ -56,16 +56,6 @@ static void *gate_waiter(void *arg)
 	return arg;
 }
 
-static struct timespec in_ms(clockid_t clk, int ms)
-{
-	struct timespec ts;
-	clock_gettime(clk, &ts);
-	ts.tv_nsec += ms * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	return ts;
-}
-
 static void timed(void)
 {
 	pthread_condattr_t a;

@@ -31,16 +31,6 @@ static void *sem_consumer(void *arg)
 	return arg;
 }
 
-static struct timespec in_ms(int ms)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += ms * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
-	return ts;
-}
-
 static void semaphores(void)
 {
 	pthread_t p, c;
@@ -55,7 +45,7 @@ static void semaphores(void)
 	errno = 0;
 	int r = sem_trywait(&items);
 	printf("sem_trywait empty -> %d %s\n", r, strerror(errno));
-	struct timespec ts = in_ms(50);
+	struct timespec ts = in_ms(CLOCK_REALTIME, 50);
 	errno = 0;
 	r = sem_timedwait(&items, &ts);
 	printf("sem_timedwait 50 ms -> %d %s\n", r, strerror(errno));
@@ -104,7 +94,7 @@ static void rwlocks(void)
 	CHECK(pthread_create(&o, NULL, try_both, NULL) == 0);
 	pthread_join(o, &r);
 	printf("rwlock other try rd/wr while written -> %ld\n", (long)r);
-	struct timespec ts = in_ms(50);
+	struct timespec ts = in_ms(CLOCK_REALTIME, 50);
 	printf("rwlock unlock -> %d\n", pthread_rwlock_unlock(&rw));
 	CHECK(pthread_rwlock_rdlock(&rw) == 0);
 	CHECK(pthread_create(&o, NULL, try_both, NULL) == 0);
