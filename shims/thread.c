@@ -146,9 +146,19 @@ SHIM int pthread_kill(pthread_t t, int sig)
 	return REAL(pthread_kill)(os_thread(t), sig);
 }
 
+/* A green thread reports its own stack (what garbage collectors and stack probes look for); the
+ * hub's main thread is the OS thread and reports the OS thread's. */
 SHIM int pthread_getattr_np(pthread_t t, pthread_attr_t *a)
 {
-	return REAL(pthread_getattr_np)(os_thread(t), a);
+	struct gp_gt *g = green_thread(t);
+	if (!g || !g->stack.map)
+		return REAL(pthread_getattr_np)(os_thread(t), a);
+	int r = pthread_attr_init(a);
+	if (r)
+		return r;
+	pthread_attr_setdetachstate(a, g->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
+	pthread_attr_setguardsize(a, g->stack.guard);
+	return pthread_attr_setstack(a, (char *)g->stack.map + g->stack.guard, g->stack.size);
 }
 
 SHIM int pthread_setaffinity_np(pthread_t t, size_t n, const cpu_set_t *set)

@@ -15,6 +15,19 @@ static void *named(void *arg)
 	return (void *)(long)(strcmp(buf, (const char *)arg) == 0);
 }
 
+/* The stack pthread_getattr_np reports holds this very frame, and is at least what was asked. */
+static void *stack_check(void *arg)
+{
+	pthread_attr_t a;
+	void *base;
+	size_t size;
+	char here;
+	CHECK(pthread_getattr_np(pthread_self(), &a) == 0);
+	CHECK(pthread_attr_getstack(&a, &base, &size) == 0);
+	pthread_attr_destroy(&a);
+	return (void *)(long)(&here >= (char *)base && &here < (char *)base + size && size >= 256 * 1024);
+}
+
 static void *quick(void *arg)
 {
 	char buf[16];
@@ -41,6 +54,13 @@ int main(void)
 	printf("pthread_kill(t, 0): running self %d, ended unjoined %d\n", pthread_kill(pthread_self(), 0),
 	       pthread_kill(c, 0));
 	pthread_join(c, NULL);
+	pthread_attr_t big;
+	void *ok;
+	pthread_attr_init(&big);
+	pthread_attr_setstacksize(&big, 512 * 1024);
+	CHECK(pthread_create(&c, &big, stack_check, NULL) == 0);
+	pthread_join(c, &ok);
+	printf("getattr_np of a thread: its stack holds its frames %d\n", (int)(long)ok);
 	pthread_attr_t attr;
 	cpu_set_t set;
 	int policy;
