@@ -23,7 +23,6 @@
 
 static inline long gp_sys_close(int fd) { return GP_SC(SYS_close, fd, 0, 0, 0, 0, 0); }
 static inline long gp_sys_fcntl(int fd, int cmd, long arg) { return GP_SC(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
-static inline long gp_sys_read(int fd, void *b, size_t n) { return GP_SC(SYS_read, fd, b, n, 0, 0, 0); }
 static inline long gp_sys_write(int fd, const void *b, size_t n) { return GP_SC(SYS_write, fd, b, n, 0, 0, 0); }
 static inline long gp_sys_recvfrom(int fd, void *b, size_t n, int fl, struct sockaddr *a, socklen_t *al)
 {
@@ -64,6 +63,5 @@ static inline long gp_sys_pwritev2(int fd, const struct iovec *v, int n, int fl)
 {
 	return GP_SC(SYS_pwritev2, fd, v, n, -1L, -1L, fl);
 }
-static inline long gp_sys_nanosleep(const struct timespec *ts) { return GP_SC(SYS_nanosleep, ts, 0, 0, 0, 0, 0); }
 
 #endif
