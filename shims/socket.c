@@ -1,7 +1,8 @@
-/* The socket module (read/write and their vector forms, shared with pipes, are in os.c). A call is green when the module is patched, the fd is a socket and the
- * program has not asked for non-blocking mode on it; then it is one gp_io call. Everything else is
- * the real call. Bookkeeping (close, dup, O_NONBLOCK view) runs whenever the runtime tracks the
- * fd, so a reused number never inherits stale state. */
+/* The socket module (read/write and their vector forms, shared with pipes, are in os.c). A call is
+ * green when the module is patched, the fd is a socket and the program has not asked for
+ * non-blocking mode on it; then it is one gp_io call. Everything else is the real call.
+ * Bookkeeping (close, dup, O_NONBLOCK view) runs whenever the runtime tracks the fd, so a reused
+ * number never inherits stale state. */
 #include "shim.h"
 #include <fcntl.h>
 #include <limits.h>
@@ -9,7 +10,6 @@
 #include <sys/ioctl.h>
 #include <linux/close_range.h>
 #include <netinet/in.h>
-
 
 /* The fd's entry if socket calls on it are to be green, else NULL. */
 static struct gp_fd *green(int fd)
