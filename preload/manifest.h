@@ -35,6 +35,11 @@
 	X(socket, int, fcntl64, (int, int, ...), 0) \
 	X(socket, int, ioctl, (int, unsigned long, ...), 0) \
 	X(socket, int, setsockopt, (int, int, int, const void *, socklen_t), 0) \
+	X(os, pid_t, wait, (int *), 0) \
+	X(os, pid_t, waitpid, (pid_t, int *, int), 0) \
+	X(os, pid_t, wait3, (int *, int, struct rusage *), 0) \
+	X(os, pid_t, wait4, (pid_t, int *, int, struct rusage *), 0) \
+	X(os, int, waitid, (idtype_t, id_t, siginfo_t *, int), 0) \
 	X(time, unsigned, sleep, (unsigned), 0) \
 	X(time, int, usleep, (useconds_t), 0) \
 	X(time, int, nanosleep, (const struct timespec *, struct timespec *), 0) \

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <poll.h>
 #include <netinet/in.h>
 
@@ -333,4 +334,16 @@ int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 	if (h->nthreads == 1 && !h->rq_head)
 		return poll_alone(p, n, deadline);
 	return poll_hub(h, p, n, deadline);
+}
+
+int gp_wait_pid(pid_t pid)
+{
+	int pfd = (int)GP_SC(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+	if (pfd < 0)
+		return pfd;
+	struct gp_fd *f = gp_fd_new(pfd, GP_FD_OTHER);
+	int r = f ? gp_fd_wait(pfd, f, GP_RD, GP_NEVER) : -ENOMEM;
+	gp_fd_forget(pfd);
+	gp_sys_close(pfd);
+	return r;
 }

@@ -273,6 +273,10 @@ long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a);
 long gp_io_accept(int fd, struct gp_fd *f, struct gp_io *a);
 /* Blocking connect on a socket the program sees as blocking. */
 long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen_t len);
+/* Wait until process pid (a child) has changed state, without blocking the hub: a pidfd in the
+ * hub's set where the kernel has them. 0 when it may have (the caller asks with WNOHANG), or
+ * -errno (-ENOSYS, -ESRCH: the caller falls back to polling). */
+int gp_wait_pid(pid_t pid);
 /* Wait for any of the pollfds (poll semantics; the caller re-polls): 0 when something may be ready,
  * -ETIMEDOUT. */
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline);

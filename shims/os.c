@@ -1,9 +1,10 @@
-/* read, write, readv, writev: shared by the socket module (sockets) and the os module (pipes and
- * FIFOs). Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
+/* The os module: read, write, readv, writev (shared with the socket module: sockets; here also
+ * pipes and FIFOs), and waiting for child processes. Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
  * preadv2/pwritev2 with RWF_NOWAIT: in both cases the open file's O_NONBLOCK is never touched, so a
  * pipe shared with a shell or a child stays as it was. */
 #include "shim.h"
 #include <limits.h>
+#include <sys/wait.h>
 
 static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt)
 {
@@ -68,4 +69,65 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	struct gp_fd *f = bad_count(cnt) ? NULL : gp_green_fd(fd);
 	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt) : REAL(writev)(fd, iov, cnt);
+}
+
+/* ---- child processes ----
+ * A blocking wait asks with WNOHANG first; if nothing has changed yet, the green thread parks on a
+ * pidfd of that child (its exit makes it readable), or, for "any child", a process group or stop
+ * and continue events (which a pidfd does not report), sleeps with a growing interval (1 to 20
+ * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is. */
+
+static int child_wait(pid_t pid, int options, int *delay_ms)
+{
+	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0) {
+		int r = gp_wait_pid(pid);
+		if (r == 0 || r == -EBADF)
+			return 0;
+	}
+	*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
+	gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000));
+	return 0;
+}
+
+SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+		return REAL(wait4)(pid, status, options, ru);
+	int delay = 0;
+	for (;;) {
+		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
+		if (r != 0)
+			return r;
+		child_wait(pid, options, &delay);
+	}
+}
+
+SHIM pid_t waitpid(pid_t pid, int *status, int options)
+{
+	return wait4(pid, status, options, NULL);
+}
+
+SHIM pid_t wait(int *status)
+{
+	return wait4(-1, status, 0, NULL);
+}
+
+SHIM pid_t wait3(int *status, int options, struct rusage *ru)
+{
+	return wait4(-1, status, options, ru);
+}
+
+SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+		return REAL(waitid)(type, id, info, options);
+	pid_t pid = type == P_PID ? (pid_t)id : -1;
+	int delay = 0, r;
+	for (;;) {
+		info->si_pid = 0;
+		r = REAL(waitid)(type, id, info, options | WNOHANG);
+		if (r != 0 || info->si_pid != 0)
+			return r;
+		child_wait(pid, options & ~WEXITED, &delay);
+	}
 }

@@ -23,3 +23,13 @@ setup() { load helpers; }
   assert_success
   assert_output "lines=200000 stdin_nonblock=0"
 }
+
+@test "waitpid, wait, waitid on slow children let other threads run; results as natively" {
+  expected=$(native "$PROGS/proc_wait")
+  run gp "$PROGS/proc_wait"
+  assert_success
+  assert_output "$expected"
+  assert_line "waitpid -> same pid 1, exit 7, heartbeat ticked meanwhile 1"
+  run env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/proc_wait"
+  assert_line "waitpid -> same pid 1, exit 7, heartbeat ticked meanwhile 0"
+}
