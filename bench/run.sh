@@ -1,76 +1,106 @@
 #!/usr/bin/env bash
-# make bench: every figure is the median of several runs, native and preloaded runs interleaved in
-# the same session, printed as one table of absolute figures and ratios. `run.sh quick` is shorter.
+# make bench: every figure is the median of several runs; the native and the preloaded runs of a
+# figure alternate in the same session, and ratios are taken within it. Prints one table of
+# absolute figures and ratios. `run.sh quick` does fewer and shorter runs.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
-if [ "${1:-}" = quick ]; then REPS=3 EREPS=1 TRIPS=50000; else REPS=5 EREPS=3 TRIPS=100000; fi
 
-# echo_run MODE SERVER CONNS -> "rtt threads_max": TRIPS round trips in all, spread over CONNS
-# connections (short runs are dominated by noise on a small machine)
-echo_run() {
-  start_server "$1" "$2"
-  local out
-  out=$("$B/echo_client" "$PORT" "$3" $((TRIPS / $3)) 512 "$SERVER_PID") || { stop_server; echo "echo run failed: $out" >&2; return 1; }
-  stop_server
-  echo "$(field rtt_per_sec "$out") $(field server_threads_max "$out")"
-}
+if [ "${1:-}" = quick ]; then
+  REPS=3 EREPS=1 TRIPS=50000 HANDOFF_N=10000 CREATE_N=10000 READ_N=200000
+else
+  REPS=5 EREPS=3 TRIPS=100000 HANDOFF_N=20000 CREATE_N=20000 READ_N=400000
+fi
+# Preloaded micro runs are longer: they are 100x faster, and a run must last long enough to time.
+HANDOFF_G=1000000 CREATE_G=200000 SLEEPERS=100000
+SIZE=512
 
 declare -A RTT THR
-echo_bench() { # CONNS: interleaves the three servers EREPS times
-  local c=$1 key v
-  declare -A runs=()
+
+# echo_bench CONNS: the three servers in turn, EREPS times; each run TRIPS round trips in all
+# (TRIPS/CONNS per connection: short runs are all noise on a small machine).
+echo_bench() {
+  local c=$1 key out
+  declare -A runs=() thr=()
   for _ in $(seq "$EREPS"); do
     for key in preload:legacy_echo_server native:legacy_echo_server native:epoll_echo_server; do
-      v=$(echo_run "${key%%:*}" "${key#*:}" "$c")
-      runs[$key]="${runs[$key]:-} ${v% *}"
-      THR[$key:$c]=${v#* }
+      out=$(echo_load "${key%%:*}" "${key#*:}" "$c" $((TRIPS / c)) "$SIZE")
+      runs[$key]="${runs[$key]:-} $(field rtt_per_sec "$out")"
+      thr[$key]="${thr[$key]:-} $(field server_threads_max "$out")"
     done
   done
   for key in "${!runs[@]}"; do
     # shellcheck disable=SC2086
-    RTT[$key:$c]=$(median ${runs[$key]})
+    RTT[$key:$c]=$(median ${runs[$key]}) THR[$key:$c]=$(max ${thr[$key]})
   done
 }
 
-# micro NAME NATIVE_N PRELOAD_N -> sets NATIVE and GREEN to the median ns_per_op (native runs
-# are shorter: a native hand-off costs microseconds, not nanoseconds)
+echo_row() { # CONNS
+  local c=$1 p n e
+  p=${RTT[preload:legacy_echo_server:$c]} n=${RTT[native:legacy_echo_server:$c]}
+  e=${RTT[native:epoll_echo_server:$c]}
+  printf '    %-6s %10s (%4s) %10s (%4s) %10s (%4s) %13s %13s %13s\n' "$c" \
+    "$(commas "$p")" "${THR[preload:legacy_echo_server:$c]}" "$(commas "$n")" \
+    "${THR[native:legacy_echo_server:$c]}" "$(commas "$e")" "${THR[native:epoll_echo_server:$c]}" \
+    "$(ratio "$p" "$e")" "$(ratio "$n" "$e")" "$(ratio "$p" "$n")"
+}
+
+# micro NAME NATIVE_ARG PRELOAD_ARG: sets NATIVE and GREEN to the median ns_per_op.
 micro() {
-  local name=$1 nn=$2 gn=$3 n=() g=()
+  local name=$1 n=() g=()
   for _ in $(seq "$REPS"); do
-    n+=("$(field ns_per_op "$("$B/$name" "$nn")")")
-    g+=("$(field ns_per_op "$(LD_PRELOAD="$LIB" "$B/$name" "$gn")")")
+    n+=("$(field ns_per_op "$(in_mode native "$B/$name" "$2")")")
+    g+=("$(field ns_per_op "$(in_mode preload "$B/$name" "$3")")")
   done
   NATIVE=$(median "${n[@]}") GREEN=$(median "${g[@]}")
 }
 
-echo "greenpatch benchmarks ($(nproc) cores; medians of $REPS micro runs, $EREPS echo runs)"
+micro_row() { # LABEL
+  printf '%-44s %12s %12s %10s\n' "$1" "$(commas "$NATIVE")" "$(commas "$GREEN")" \
+    "$(commas "$(ratio "$NATIVE" "$GREEN")")x"
+}
+
+SLEEPERS_FMT='    %-11s %8s %8s %8s %-8s %8s %8s %10s\n'
+sleepers_row() { # LABEL LINE [SECONDS, instead of the line's]
+  local f=$2 err=""
+  [ "$(field failed "$f")" = 0 ] || err="($(field first_error "$f"))"
+  # shellcheck disable=SC2059
+  printf "$SLEEPERS_FMT" "$1" "${3:-$(field seconds "$f")}" "$(commas "$(field created "$f")")" \
+    "$(commas "$(field failed "$f")")" "$err" "$(commas "$(field alive_max "$f")")" \
+    "$(commas "$(field os_threads_max "$f")")" "$(field kib_per_thread "$f")"
+}
+
+sleepers_bench() {
+  local secs=() out
+  for _ in $(seq "$EREPS"); do
+    out=$(in_mode preload "$B/many_sleepers" "$SLEEPERS")
+    secs+=("$(field seconds "$out")")
+  done
+  # shellcheck disable=SC2059
+  printf "$SLEEPERS_FMT" "" seconds created failed "" "at once" "OS thr" "KiB/thread"
+  sleepers_row greenpatch "$out" "$(median "${secs[@]}")"
+  sleepers_row native "$(in_mode native "$B/many_sleepers" "$SLEEPERS")"
+}
+
+echo "greenpatch benchmarks: $(nproc) cores, $(uname -sr), glibc $(getconf GNU_LIBC_VERSION | cut -d' ' -f2)"
+echo "medians of $REPS runs ($EREPS for echo and sleepers); native and preloaded runs alternate"
 echo
-echo "(a) echo server, 512-byte request/response, $TRIPS round trips per run"
-printf '    %-6s %16s %16s %16s %10s %10s\n' conns "preload rt/s" "native rt/s" "epoll rt/s" "pre/epoll" "nat/epoll"
+echo "(a) echo, $SIZE-byte request/response, $(commas "$TRIPS") round trips per run"
+echo "    round trips/s (server OS threads)"
+printf '    %-6s %17s %17s %17s %13s %13s %13s\n' conns "legacy+preload" "legacy native" "epoll native" \
+  "pre/epoll" "native/epoll" "pre/native"
 for c in 100 1000; do
   echo_bench "$c"
-  p=${RTT[preload:legacy_echo_server:$c]} n=${RTT[native:legacy_echo_server:$c]} e=${RTT[native:epoll_echo_server:$c]}
-  printf '    %-6s %16s %16s %16s %10s %10s\n' "$c" "$p" "$n" "$e" "$(ratio "$p" "$e")" "$(ratio "$n" "$e")"
+  echo_row "$c"
 done
-printf '    server OS threads at 1000 connections: preload %s, native %s\n' \
-  "${THR[preload:legacy_echo_server:1000]}" "${THR[native:legacy_echo_server:1000]}"
 echo
-printf '    %-34s %12s %12s %10s\n' "" "native ns" "preload ns" "speedup"
-micro handoff 50000 1000000
-printf '(b) %-34s %12s %12s %10s\n' "mutex+condvar hand-off" "$NATIVE" "$GREEN" "$(ratio "$NATIVE" "$GREEN")x"
-micro create_join 20000 200000
-printf '(c) %-34s %12s %12s %10s\n' "pthread create+join" "$NATIVE" "$GREEN" "$(ratio "$NATIVE" "$GREEN")x"
-micro ready_read 200 200
-printf '(e) %-34s %12s %12s %10s\n' "read() on a ready socket" "$NATIVE" "$GREEN" "$(ratio "$NATIVE" "$GREEN")x"
+printf '%-44s %12s %12s %10s\n' "" "native ns" "preload ns" "speedup"
+micro handoff "$HANDOFF_N" "$HANDOFF_G"
+micro_row "(b) mutex+condvar hand-off"
+micro create_join "$CREATE_N" "$CREATE_G"
+micro_row "(c) pthread create+join"
+micro ready_read "$READ_N" "$READ_N"
+micro_row "(e) read() of 16 B on a ready socket"
 echo
-echo "(d) 100,000 threads alive at once, each sleeping 5 x 10 ms"
-secs=()
-for _ in $(seq "$EREPS"); do
-  out=$(LD_PRELOAD="$LIB" "$B/many_sleepers" 100000)
-  secs+=("$(field seconds "$out")")
-done
-printf '    preload: %s s (median), created %s, failed %s, OS threads %s, %s KiB peak RSS per thread\n' \
-  "$(median "${secs[@]}")" "$(field created "$out")" "$(field failed "$out")" "$(field os_threads "$out")" \
-  "$(field kb_per_thread "$out")"
-out=$("$B/many_sleepers" 100000)
-printf '    native:  %s s, created %s, failed %s\n' "$(field seconds "$out")" "$(field created "$out")" "$(field failed "$out")"
+echo "(d) $(commas "$SLEEPERS") threads, each sleeping 5 x 10 ms (greenpatch: median seconds; native: one run)"
+sleepers_bench
