@@ -43,7 +43,7 @@ static uint64_t timeo_ns(int fd, int opt)
 	socklen_t len = sizeof(tv);
 	if (gp_sys_getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
 		return 0;
-	return (uint64_t)tv.tv_sec * GP_NS + (uint64_t)tv.tv_usec * 1000;
+	return gp_timeo_ns(tv.tv_sec, tv.tv_usec);
 }
 
 /* First sight of a descriptor the program got some other way (inherited, open(), ...). Its
@@ -106,10 +106,58 @@ struct gp_fd *gp_fd_get(int fd)
 	return f;
 }
 
+/* ---- the ring of descriptors sharing one open file ----
+ * Rings are tiny (a dup2 onto 0/1/2, a daemon's copy of its listening socket) and change only in
+ * the dup family and close, never on an I/O path; one lock for all of them is plenty. */
+static int ring_lock;
+
+static void ring_enter(void)
+{
+	while (__atomic_exchange_n(&ring_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void ring_exit(void)
+{
+	__atomic_store_n(&ring_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Take fd out of its ring (the caller holds the lock). */
+static void ring_leave(int fd, struct gp_fd *f)
+{
+	int prev = f->ring - 1;
+	struct gp_fd *p;
+	while ((p = gp_fd_slot(prev)) && p->ring != fd + 1)
+		prev = p->ring - 1;
+	if (p)
+		p->ring = f->ring == prev + 1 ? 0 : f->ring; /* a ring of two leaves p alone */
+	f->ring = 0;
+}
+
+void gp_fd_file_changed(int fd)
+{
+	struct gp_fd *f = gp_fd_slot(fd), *d;
+	if (!f || !f->ring)
+		return;
+	ring_enter();
+	for (int x = f->ring - 1; x != fd && (d = gp_fd_slot(x)); x = d->ring - 1) {
+		d->user_nb = f->user_nb;
+		d->kern_nb = f->kern_nb;
+		d->rcvtimeo = f->rcvtimeo;
+		d->sndtimeo = f->sndtimeo;
+	}
+	ring_exit();
+}
+
 /* Reset an entry for a new open file behind the number. Waiters of the old one (there can be
  * none unless the close went unseen) are told the fd is gone. */
-static void reset(struct gp_fd *f)
+static void reset(int fd, struct gp_fd *f)
 {
+	if (f->ring) {
+		ring_enter();
+		ring_leave(fd, f);
+		ring_exit();
+	}
 	gp_wq_wake_all(&f->wq[GP_RD], -EBADF);
 	gp_wq_wake_all(&f->wq[GP_WR], -EBADF);
 	uint32_t gen = f->gen + 1;
@@ -121,7 +169,7 @@ struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind)
 	struct gp_fd *f = gp_fd_slot(fd);
 	if (!f)
 		return NULL;
-	reset(f);
+	reset(fd, f);
 	f->kind = kind;
 	return f;
 }
@@ -134,7 +182,7 @@ void gp_fd_forget(int fd)
 	struct gp_hub *h = f->reg_hub;
 	if (h && h == gp_hub_peek() && f->reg_epoch == h->epoch && h->epfd >= 0)
 		gp_sys_epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
-	reset(f);
+	reset(fd, f);
 }
 
 void gp_fd_dup(int oldfd, int newfd)
@@ -145,11 +193,16 @@ void gp_fd_dup(int oldfd, int newfd)
 	gp_fd_forget(newfd);
 	if (!o)
 		return;
+	ring_enter();
 	uint32_t gen = n->gen;
 	*n = *o;
 	n->gen = gen;
 	n->reg_hub = NULL; /* the new number is not in any epoll set yet */
+	n->rd_empty = 0;
 	n->wq[0] = n->wq[1] = (struct gp_wq){ 0 };
+	n->ring = o->ring ? o->ring : oldfd + 1;
+	o->ring = newfd + 1;
+	ring_exit();
 }
 
 int gp_fd_internal(int fd)

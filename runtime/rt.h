@@ -198,7 +198,10 @@ enum { GP_RD = 0, GP_WR = 1 };
 
 /* What the runtime knows of one descriptor. The kernel's O_NONBLOCK and the program's view of it
  * are kept apart: `user_nb` is what the program set (and sees in F_GETFL); `kern_nb` records that
- * the runtime itself set O_NONBLOCK on the open file (listening sockets), to be hidden. */
+ * the runtime itself set O_NONBLOCK on the open file (listening sockets), to be hidden.
+ * user_nb, kern_nb and the timeouts belong to the open file (or the socket), not to the number:
+ * descriptors made from one another by the dup family form a ring (`ring`), and a change made
+ * through one of them is copied to all (gp_fd_file_changed). */
 struct gp_fd {
 	uint32_t gen;         /* bumped on every close/reuse: stale epoll events are recognised */
 	uint8_t kind;
@@ -212,9 +215,21 @@ struct gp_fd {
 	uint8_t no_nowait;    /* RWF_NOWAIT refused (older kernels): poll before each pipe call */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
-	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none */
+	int ring;             /* next descriptor of the same open file, plus one; 0: the only one */
+	uint64_t rcvtimeo, sndtimeo; /* SO_RCVTIMEO/SO_SNDTIMEO in ns, 0 = none (see gp_timeo_ns) */
 	struct gp_wq wq[2];   /* green threads waiting to read / write */
 };
+
+/* A socket timeout as the kernel takes it (sock_set_timeout): negative fails at once (kept as
+ * 1 ns), zero waits for ever (0), anything too large for a deadline waits for ever too. */
+static inline uint64_t gp_timeo_ns(long sec, long usec)
+{
+	if (sec < 0)
+		return 1;
+	if ((unsigned long)sec >= (UINT64_MAX / 1000000000ull) - 1)
+		return 0;
+	return (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000;
+}
 
 /* Entry for fd, classifying it on first sight (fstat); NULL if fd is out of range or not open. */
 struct gp_fd *gp_fd_get(int fd);
@@ -229,6 +244,8 @@ void gp_fd_forget(int fd);
 void gp_fd_atfork_child(void);
 /* newfd now shares oldfd's open file (dup family). */
 void gp_fd_dup(int oldfd, int newfd);
+/* The open-file state of fd (user_nb, kern_nb, timeouts) changed: copy it to fd's dups. */
+void gp_fd_file_changed(int fd);
 /* Hide a runtime-owned descriptor: moved to a high number, close-on-exec, refused to the program. */
 int gp_fd_internal(int fd);
 /* The runtime's own descriptors, ascending, at most max of them; returns how many. */

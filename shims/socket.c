@@ -65,8 +65,10 @@ SHIM int listen(int fd, int backlog)
 {
 	int r = REAL(listen)(fd, backlog);
 	struct gp_fd *f;
-	if (r == 0 && (f = green(fd)) && f->created && !f->kern_nb && gp_fd_set_kernel_nb(fd, 1) == 0)
+	if (r == 0 && (f = green(fd)) && f->created && !f->kern_nb && gp_fd_set_kernel_nb(fd, 1) == 0) {
 		f->kern_nb = 1;
+		gp_fd_file_changed(fd);
+	}
 	return r;
 }
 
@@ -285,8 +287,10 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, long arg)
 		if (!f || f->kind == GP_FD_INTERNAL)
 			return real(fd, cmd, arg);
 		r = real(fd, cmd, (arg & ~O_NONBLOCK) | ((arg & O_NONBLOCK) || f->kern_nb ? O_NONBLOCK : 0));
-		if (r == 0)
+		if (r == 0) {
 			f->user_nb = !!(arg & O_NONBLOCK);
+			gp_fd_file_changed(fd);
+		}
 		return r;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -322,8 +326,10 @@ SHIM int ioctl(int fd, unsigned long req, ...)
 		return REAL(ioctl)(fd, req, arg);
 	int on = *(int *)arg != 0;
 	int r = f->kern_nb ? 0 : REAL(ioctl)(fd, req, arg); /* the kernel flag stays ours */
-	if (r == 0)
+	if (r == 0) {
 		f->user_nb = on;
+		gp_fd_file_changed(fd);
+	}
 	return r;
 }
 
@@ -335,11 +341,14 @@ SHIM int setsockopt(int fd, int level, int opt, const void *val, socklen_t len)
 	struct gp_fd *f;
 	if (r || level != SOL_SOCKET || !(f = known(fd)) || len < sizeof(struct timeval))
 		return r;
-	const struct timeval *tv = val;
-	uint64_t ns = (uint64_t)tv->tv_sec * GP_NS + (uint64_t)tv->tv_usec * 1000;
+	const struct timeval *tv = val; /* the _NEW options' 64-bit layout is the same here */
+	uint64_t ns = gp_timeo_ns(tv->tv_sec, tv->tv_usec);
 	if (opt == SO_RCVTIMEO || opt == 66 /* SO_RCVTIMEO_NEW */)
 		f->rcvtimeo = ns;
 	else if (opt == SO_SNDTIMEO || opt == 67 /* SO_SNDTIMEO_NEW */)
 		f->sndtimeo = ns;
+	else
+		return r;
+	gp_fd_file_changed(fd); /* a socket option: every descriptor of the socket sees it */
 	return r;
 }
