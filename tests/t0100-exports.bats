@@ -1,12 +1,8 @@
 #!/usr/bin/env bats
 # The .so exports exactly the manifest's interposed names and the public API, nothing else.
 
-setup() {
-  load '/usr/lib/bats/bats-support/load'
-  load '/usr/lib/bats/bats-assert/load'
-  ROOT="$BATS_TEST_DIRNAME/.."
-  LIB="$ROOT/build/libgreenpatch.so"
-}
+load helpers
+LIB="$GP_LIB"
 
 @test "exports are the manifest plus greenpatch_* API" {
   run bash -c "nm -D --defined-only '$LIB' | awk '{print \$3}' | grep -v '^greenpatch_' | sort"

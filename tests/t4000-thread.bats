@@ -1,21 +1,15 @@
 #!/usr/bin/env bats
 # The thread module: pthreads are green threads of one hub; their sync objects behave as natively.
 
-setup() { load helpers; }
+load helpers
 
-same_as_native() { # PROG [ARGS]: output under the preload equals the native output
-  expected=$(native "$@")
-  run gp "$@"
-  assert_success
-  assert_output "$expected"
-}
-
-@test "1000 pthreads run on one OS thread (natively 1001)" {
+@test "1000 pthreads run on one OS thread (natively one OS thread each)" {
   run gp "$PROGS/sleepers" 1000 50 usleep
   assert_success
   assert_equal "$(field os_threads)" 1
   run native "$PROGS/sleepers" 100 50 usleep
-  [ "$(field os_threads)" -ge 101 ]
+  assert_success
+  assert_ge "$(field os_threads)" 101
 }
 
 @test "mutexes of every type: results and error codes identical to native" {
@@ -23,33 +17,67 @@ same_as_native() { # PROG [ARGS]: output under the preload equals the native out
   run gp "$PROGS/mutexes"
   assert_success
   assert_equal "$(grep -v '^order=' <<<"$output")" "$expected"
+  assert_line --partial "errorcheck: lock ok, trylock again Device or resource busy, lock again Resource deadlock avoided"
+  assert_line --partial "other unlock Operation not permitted"
   assert_line "order=01234567" # FIFO hand-off to the waiters, in arrival order
 }
 
 @test "condition variables: producer/consumer, timed waits on both clocks, signal and broadcast" {
   same_as_native "$PROGS/condvar"
+  assert_line "producer/consumer sum 50005000 (expected 50005000)"
+  assert_line "timedwait realtime 50 ms: Connection timed out, waited>=45 1, mutex held after: 1"
+  assert_line "after one signal: 1 woken"
   assert_line "after broadcast: 10 woken"
+}
+
+@test "a binary bound to the old condvar ABI (pthread_cond_*@GLIBC_2.2.5) behaves as natively" {
+  run objdump -T "$PROGS/cond_oldabi"
+  assert_output --regexp 'GLIBC_2\.2\.5\)? +pthread_cond_wait'
+  same_as_native "$PROGS/cond_oldabi"
+  assert_line "old ABI after broadcast: 6 woken"
+  assert_line "old ABI timedwait 50 ms: Connection timed out, waited>=45 1"
 }
 
 @test "pthread_once runs a sleeping init once; keys and their destructor rounds" {
   same_as_native "$PROGS/once_keys"
   assert_line "init ran 1 time(s), early returns 0"
+  assert_line "destructor calls 20, sum 210 (expected 20, 210)"
+}
+
+@test "errno per thread across switches; a mutex held across a sleep still excludes" {
+  same_as_native "$PROGS/thread_misc"
+  assert_line "errno kept by 100 of 100 threads, and by main 1"
+  assert_line "counter 1000 (expected 1000), overlapping critical sections 0"
 }
 
 @test "join values, detach, pthread_equal, join of self" {
   same_as_native "$PROGS/exit_paths" return-value
+  assert_output "join values 42 43, detached ran 1, self equal 1, join self Resource deadlock avoided"
 }
 
 @test "pthread_exit from main keeps the process alive until the last thread, status 0" {
   run gp "$PROGS/exit_paths" main-pthread-exit
   assert_success
-  assert_line "thread 2 done"
+  assert_output "main leaves
+thread 0 done
+thread 1 done
+thread 2 done"
 }
 
-@test "exit() from a thread ends the process with its status" {
+@test "exit() from a thread ends the process at once with its status" {
+  t0=$(now_ms)
   run gp "$PROGS/exit_paths" thread-exit
   assert_failure 3
-  refute_output --partial "not reached"
+  assert_output ""
+  assert_lt $(($(now_ms) - t0)) 800 # the other thread would sleep 1.05 s
+}
+
+@test "returning from main ends the process at once, other threads or not" {
+  t0=$(now_ms)
+  run gp "$PROGS/exit_paths" main-return
+  assert_failure 5
+  assert_output "main returns"
+  assert_lt $(($(now_ms) - t0)) 400 # the threads would sleep 550 ms and more
 }
 
 @test "a sched_yield loop does not starve a socket reader" {
@@ -65,13 +93,30 @@ same_as_native() { # PROG [ARGS]: output under the preload equals the native out
 }
 
 @test "mutex+condvar ping-pong between two threads keeps working over 100,000 hand-offs" {
+  [[ -x "$BENCH/handoff" ]] || skip "build/bench/handoff not built"
   run gp "$BENCH/handoff" 100000
   assert_success
   assert_output --partial "ops=200000"
 }
 
+@test "THREAD=0: pthreads are native OS threads; sync objects still behave as natively" {
+  run gp_env GREENPATCH_THREAD=0 "$PROGS/sleepers" 100 50 usleep
+  assert_success
+  assert_ge "$(field os_threads)" 101
+  for prog in condvar once_keys thread_misc; do
+    expected=$(native "$PROGS/$prog")
+    run gp_env GREENPATCH_THREAD=0 "$PROGS/$prog"
+    assert_success
+    assert_output "$expected"
+  done
+  expected=$(native "$PROGS/mutexes" | grep -v '^order=')
+  run gp_env GREENPATCH_THREAD=0 "$PROGS/mutexes"
+  assert_success
+  assert_equal "$(grep -v '^order=' <<<"$output")" "$expected"
+}
+
 @test "THREAD=0: 2000 native threads that sleep and read leave no descriptor behind" {
-  run env GREENPATCH_THREAD=0 LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/native_churn"
+  run gp_env GREENPATCH_THREAD=0 "$PROGS/native_churn"
   assert_success
   before=$(field before)
   assert_equal "$(field after)" "$before"

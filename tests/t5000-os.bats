@@ -2,19 +2,16 @@
 # The os module, first part: pipes and FIFOs are green (RWF_NOWAIT per call, the shared open file's
 # O_NONBLOCK never touched).
 
-setup() { load helpers; }
+load helpers
 
 @test "pipes between threads: a blocked read lets others run, a 4 MiB write completes, EOF, O_NONBLOCK view" {
-  expected=$(native "$PROGS/pipes")
-  run gp "$PROGS/pipes"
-  assert_success
-  assert_output "$expected"
+  same_as_native "$PROGS/pipes"
   assert_line "blocked read -> 5 hello, heartbeat ticked meanwhile yes"
   assert_line "writev 4 MiB -> 4194304"
 }
 
 @test "GREENPATCH_OS=0: a pipe read blocks the whole hub (the writer thread never runs)" {
-  run env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" timeout 3 "$PROGS/pipes"
+  run timeout 3 env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" "$PROGS/pipes"
   assert_failure 124
 }
 
@@ -25,11 +22,8 @@ setup() { load helpers; }
 }
 
 @test "waitpid, wait, waitid on slow children let other threads run; results as natively" {
-  expected=$(native "$PROGS/proc_wait")
-  run gp "$PROGS/proc_wait"
-  assert_success
-  assert_output "$expected"
+  same_as_native "$PROGS/proc_wait"
   assert_line "waitpid -> same pid 1, exit 7, heartbeat ticked meanwhile 1"
-  run env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/proc_wait"
+  run gp_env GREENPATCH_OS=0 "$PROGS/proc_wait"
   assert_line "waitpid -> same pid 1, exit 7, heartbeat ticked meanwhile 0"
 }

@@ -1,15 +1,26 @@
-/* Threads blocked reading a socket another thread closes: under greenpatch they wake with EBADF
- * (natively Linux leaves them blocked, so this program only runs under the preload). Then the fd
- * number is reused at once by a new socket: a waiter on the new socket is not woken by anything
- * that belonged to the old one. */
+/* Threads blocked on a socket another thread closes: under greenpatch they wake with EBADF
+ * (natively Linux leaves them blocked, so this program only runs under the preload): three
+ * readers, an acceptor on a listening socket, a writer on a full socket. Then the fd number is
+ * reused at once by a new socket: a waiter on the new socket is not woken by anything that belonged
+ * to the old one. Every wait is bounded (SO_RCVTIMEO/SO_SNDTIMEO 3 s): a missed wake-up prints
+ * "Resource temporarily unavailable" instead of hanging. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "common.h"
 
-static int sv[2];
+static int sv[2], lst, full[2];
+
+static void bound(int fd)
+{
+	struct timeval tv = { 3, 0 };
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+}
 
 static void *reader(void *arg)
 {
@@ -18,25 +29,60 @@ static void *reader(void *arg)
 	return (void *)(long)(n < 0 ? errno : 0);
 }
 
+static void *acceptor(void *arg)
+{
+	int fd = accept(lst, NULL, NULL);
+	return (void *)(long)(fd < 0 ? errno : 0);
+}
+
+static void *writer(void *arg)
+{
+	static char big[1 << 20];
+	ssize_t n;
+	while ((n = write(full[0], big, sizeof(big))) > 0) /* until the buffer is full and it blocks */
+		;
+	return (void *)(long)(n < 0 ? errno : 0);
+}
+
+static void show(const char *who, pthread_t t)
+{
+	void *r;
+	pthread_join(t, &r);
+	printf("%s: %s\n", who, r ? strerror((int)(long)r) : "no error");
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	pthread_t t[3];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, full) == 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	lst = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(bind(lst, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(lst, 8) == 0);
+	bound(sv[0]), bound(lst), bound(full[0]);
+	pthread_t t[3], ta, tw;
 	for (int i = 0; i < 3; i++)
 		CHECK(pthread_create(&t[i], NULL, reader, NULL) == 0);
-	usleep(20000);
+	CHECK(pthread_create(&ta, NULL, acceptor, NULL) == 0);
+	CHECK(pthread_create(&tw, NULL, writer, NULL) == 0);
+	usleep(100000); /* all of them blocked */
 	int old = sv[0];
 	CHECK(close(sv[0]) == 0);
+	CHECK(close(lst) == 0);
+	CHECK(close(full[0]) == 0);
 	for (int i = 0; i < 3; i++) {
-		void *r;
-		pthread_join(t[i], &r);
-		printf("reader %d: %s\n", i, strerror((int)(long)r));
+		char who[16];
+		snprintf(who, sizeof(who), "reader %d", i);
+		show(who, t[i]);
 	}
+	show("acceptor", ta);
+	show("writer", tw);
 	int nv[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, nv) == 0);
 	printf("fd reused: %s\n", nv[0] == old ? "yes" : "no");
 	sv[0] = nv[0];
+	bound(sv[0]);
 	pthread_t r2;
 	CHECK(pthread_create(&r2, NULL, reader, NULL) == 0);
 	usleep(50000);

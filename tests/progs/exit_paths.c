@@ -1,7 +1,8 @@
-/* How a threaded process ends. usage: exit_paths main-pthread-exit | thread-exit | return-value
+/* How a threaded process ends. usage: exit_paths main-pthread-exit | thread-exit | main-return | return-value
  * main-pthread-exit: main calls pthread_exit while 3 threads still sleep; they finish, and the
  *   process exits with status 0 after the last one.
  * thread-exit: a thread calls exit(3) while others sleep: status 3 at once.
+ * main-return: main returns 5 while 3 threads still sleep: status 5 at once, they print nothing.
  * return-value: pthread_exit's value and a returned value reach join; detached threads run. */
 #include <pthread.h>
 #include <unistd.h>
@@ -47,6 +48,13 @@ int main(int argc, char **argv)
 		printf("main leaves\n");
 		fflush(stdout);
 		pthread_exit(NULL);
+	}
+	if (argc > 1 && !strcmp(argv[1], "main-return")) {
+		for (long i = 0; i < 3; i++)
+			CHECK(pthread_create(&t[i], NULL, late, (void *)(i + 10)) == 0);
+		usleep(20000);
+		printf("main returns\n");
+		return 5;
 	}
 	if (argc > 1 && !strcmp(argv[1], "thread-exit")) {
 		CHECK(pthread_create(&t[0], NULL, exiter, NULL) == 0);

@@ -13,10 +13,14 @@ static void show(const char *what, long r, int err)
 int main(void)
 {
 	struct timespec bad_ns = { 0, 1000000000L }, neg = { -1, 0 }, zero = { 0, 0 };
+	long r; /* each result is taken before errno is read: argument order is unspecified */
 	errno = 0;
-	show("nanosleep(nsec=1e9)", nanosleep(&bad_ns, NULL), errno);
-	show("nanosleep(sec=-1)", nanosleep(&neg, NULL), errno);
-	show("nanosleep(0)", nanosleep(&zero, NULL), errno);
+	r = nanosleep(&bad_ns, NULL);
+	show("nanosleep(nsec=1e9)", r, errno);
+	r = nanosleep(&neg, NULL);
+	show("nanosleep(sec=-1)", r, errno);
+	r = nanosleep(&zero, NULL);
+	show("nanosleep(0)", r, errno);
 	printf("clock_nanosleep(nsec=1e9) -> %d\n", clock_nanosleep(CLOCK_MONOTONIC, 0, &bad_ns, NULL));
 	printf("clock_nanosleep(sec=-1) -> %d\n", clock_nanosleep(CLOCK_MONOTONIC, 0, &neg, NULL));
 	printf("clock_nanosleep(abs past) -> %d\n", clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &zero, NULL));

@@ -1,5 +1,5 @@
 /* N threads each sleep MS milliseconds with the named call; prints the OS thread count seen while
- * they sleep and the elapsed time. usage: sleepers N MS usleep|nanosleep|clock_rel|clock_abs|sleep|select|poll */
+ * they sleep and the elapsed time. usage: sleepers N MS usleep|nanosleep|clock_rel|clock_abs|clock_absmono|sleep|select|poll */
 #include <poll.h>
 #include <pthread.h>
 #include <sys/select.h>
@@ -18,14 +18,10 @@ static void *sleeper(void *arg)
 		CHECK(nanosleep(&ts, NULL) == 0);
 	else if (!strcmp(how, "clock_rel"))
 		CHECK(clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) == 0);
-	else if (!strcmp(how, "clock_abs")) {
-		struct timespec abs;
-		clock_gettime(CLOCK_REALTIME, &abs);
-		abs.tv_sec += ts.tv_sec;
-		abs.tv_nsec += ts.tv_nsec;
-		if (abs.tv_nsec >= 1000000000L)
-			abs.tv_sec++, abs.tv_nsec -= 1000000000L;
-		CHECK(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &abs, NULL) == 0);
+	else if (!strcmp(how, "clock_abs") || !strcmp(how, "clock_absmono")) {
+		clockid_t clk = !strcmp(how, "clock_abs") ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+		struct timespec abs = in_ms(clk, ms);
+		CHECK(clock_nanosleep(clk, TIMER_ABSTIME, &abs, NULL) == 0);
 	} else if (!strcmp(how, "sleep"))
 		CHECK(sleep((unsigned)(ms / 1000)) == 0);
 	else if (!strcmp(how, "select")) {

@@ -101,8 +101,8 @@ static void connects(void)
 	CHECK(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 8) == 0);
 	CHECK(getsockname(l, (struct sockaddr *)&a, &len) == 0);
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	int r = connect(c, (struct sockaddr *)&a, sizeof(a));
-	SHOW("non-blocking connect: 0 or EINPROGRESS", r == 0 || errno == EINPROGRESS);
+	int r = connect(c, (struct sockaddr *)&a, sizeof(a)), e = errno; /* SHOW clears errno */
+	SHOW("non-blocking connect: 0 or EINPROGRESS", r == 0 || e == EINPROGRESS);
 	struct pollfd p = { .fd = c, .events = POLLOUT };
 	SHOW("poll for the connect", poll(&p, 1, 5000));
 	SHOW("...revents POLLOUT", p.revents & POLLOUT);
