@@ -5,11 +5,12 @@ SHELL    := /bin/bash
 CC       ?= gcc
 BUILD    := build
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden \
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden -fexceptions \
             -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Iruntime -Ipreload
 PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
+CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread
 
-DEBS     := gcc make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
+DEBS     := gcc g++ make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
             python3 curl memcached
 
 RT_SRC   := $(wildcard runtime/*.c)
@@ -20,9 +21,11 @@ SO_OBJ   := $(SO_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
-PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%)
+PROG_CXX := $(wildcard tests/progs/*.cc)
+PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%) $(PROG_CXX:tests/progs/%.cc=$(BUILD)/tests/progs/%)
 BENCH_SRC := $(wildcard bench/*.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_CXX := $(wildcard bench/*.cc)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
 .PHONY: all deps test unit bats demo bench clean
 all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(BENCH_BIN)
@@ -60,9 +63,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/uni
 $(BUILD)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
+$(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXPROGFLAGS) $< -o $@
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
+$(BUILD)/bench/%: bench/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXPROGFLAGS) $< -o $@
 
 test: deps all
 	@tools/run-tests.sh $(UNIT_BIN)

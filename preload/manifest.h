@@ -52,10 +52,22 @@
 	X(select, int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *), 0) \
 	X(thread, int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *), 0) \
 	X(thread, int, pthread_join, (pthread_t, void **), 0) \
+	X(thread, int, pthread_tryjoin_np, (pthread_t, void **), 0) \
+	X(thread, int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *), 0) \
+	X(thread, int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *), 0) \
 	X(thread, int, pthread_detach, (pthread_t), 0) \
 	X(thread, void, pthread_exit, (void *), 0) \
 	X(thread, pthread_t, pthread_self, (void), 0) \
 	X(thread, int, pthread_equal, (pthread_t, pthread_t), 0) \
+	X(thread, int, pthread_cancel, (pthread_t), 0) \
+	X(thread, int, pthread_setcancelstate, (int, int *), 0) \
+	X(thread, int, pthread_setcanceltype, (int, int *), 0) \
+	X(thread, void, pthread_testcancel, (void), 0) \
+	X(thread, void, __pthread_register_cancel, (void *), 0) \
+	X(thread, void, __pthread_unregister_cancel, (void *), 0) \
+	X(thread, void, __pthread_unwind_next, (void *), 0) \
+	X(thread, void, __pthread_register_cancel_defer, (void *), 0) \
+	X(thread, void, __pthread_unregister_cancel_restore, (void *), 0) \
 	X(thread, int, pthread_setname_np, (pthread_t, const char *), 0) \
 	X(thread, int, pthread_getname_np, (pthread_t, char *, size_t), 0) \
 	X(thread, int, pthread_kill, (pthread_t, int), 0) \
@@ -71,6 +83,10 @@
 	X(thread, int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *), 0) \
 	X(thread, int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *), 0) \
 	X(thread, int, pthread_mutex_unlock, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_consistent, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_consistent_np, (pthread_mutex_t *), 0) \
+	X(thread, int, pthread_mutex_getprioceiling, (const pthread_mutex_t *, int *), 0) \
+	X(thread, int, pthread_mutex_setprioceiling, (pthread_mutex_t *, int, int *), 0) \
 	X(thread, int, pthread_cond_init, (pthread_cond_t *, const pthread_condattr_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_destroy, (pthread_cond_t *), "GLIBC_2.3.2") \
 	X(thread, int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *), "GLIBC_2.3.2") \
@@ -106,4 +122,29 @@
 	X(thread, int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *), 0) \
 	X(thread, int, sem_post, (sem_t *), 0) \
 	X(thread, int, sem_getvalue, (sem_t *, int *), 0) \
-	X(thread, int, sched_yield, (void), 0)
+	X(thread, int, sched_yield, (void), 0) \
+	X(thread, int, thrd_create, (thrd_t *, thrd_start_t, void *), 0) \
+	X(thread, int, thrd_join, (thrd_t, int *), 0) \
+	X(thread, int, thrd_detach, (thrd_t), 0) \
+	X(thread, void, thrd_exit, (int), 0) \
+	X(thread, thrd_t, thrd_current, (void), 0) \
+	X(thread, int, thrd_equal, (thrd_t, thrd_t), 0) \
+	X(thread, void, thrd_yield, (void), 0) \
+	X(thread, int, mtx_init, (mtx_t *, int), 0) \
+	X(thread, int, mtx_lock, (mtx_t *), 0) \
+	X(thread, int, mtx_timedlock, (mtx_t *, const struct timespec *), 0) \
+	X(thread, int, mtx_trylock, (mtx_t *), 0) \
+	X(thread, int, mtx_unlock, (mtx_t *), 0) \
+	X(thread, void, mtx_destroy, (mtx_t *), 0) \
+	X(thread, int, cnd_init, (cnd_t *), 0) \
+	X(thread, int, cnd_signal, (cnd_t *), 0) \
+	X(thread, int, cnd_broadcast, (cnd_t *), 0) \
+	X(thread, int, cnd_wait, (cnd_t *, mtx_t *), 0) \
+	X(thread, int, cnd_timedwait, (cnd_t *, mtx_t *, const struct timespec *), 0) \
+	X(thread, void, cnd_destroy, (cnd_t *), 0) \
+	X(thread, int, tss_create, (tss_t *, tss_dtor_t), 0) \
+	X(thread, void *, tss_get, (tss_t), 0) \
+	X(thread, int, tss_set, (tss_t, void *), 0) \
+	X(thread, void, tss_delete, (tss_t), 0) \
+	X(thread, void, call_once, (once_flag *, void (*)(void)), 0) \
+	X(thread, long, syscall, (long, ...), 0)

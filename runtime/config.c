@@ -58,9 +58,15 @@ static int parse_size(const char *v, unsigned long long *out)
 	return 0;
 }
 
+/* The message is one line whatever the value holds: control characters are shown as '?'. */
 static int bad(char *err, unsigned long len, const char *var, const char *val, const char *accepted)
 {
-	snprintf(err, len, "greenpatch: %s: invalid value '%.64s' (accepted: %s)", var, val, accepted);
+	char shown[65];
+	size_t i;
+	for (i = 0; val[i] && i < sizeof(shown) - 1; i++)
+		shown[i] = (unsigned char)val[i] < 0x20 || val[i] == 0x7f ? '?' : val[i];
+	shown[i] = 0;
+	snprintf(err, len, "greenpatch: %s: invalid value '%s' (accepted: %s)", var, shown, accepted);
 	return -1;
 }
 
@@ -83,6 +89,21 @@ static int parse_modules(char *(*get)(const char *), unsigned *mods, char *err, 
 	return 0;
 }
 
+/* GREENPATCH_DEADLOCK: what to do when every green thread waits and nothing can wake them. */
+static int parse_deadlock(const char *v, char *err, unsigned long len)
+{
+	static const char *names[] = { "off", "report", "abort" };
+	if (!v)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (!strcasecmp(v, names[i])) {
+			gp_config.deadlock = i;
+			return 0;
+		}
+	}
+	return bad(err, len, "GREENPATCH_DEADLOCK", v, "off, report, abort");
+}
+
 int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsigned long len)
 {
 	if (parse_modules(get, mods, err, len) < 0)
@@ -98,5 +119,5 @@ int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsign
 	v = get("GREENPATCH_THREADPOOL_SIZE");
 	if (v && (parse_size(v, &n) < 0 || strpbrk(v, "kKmMgG") || n > 100000))
 		return bad(err, len, "GREENPATCH_THREADPOOL_SIZE", v, "a whole number from 0 to 100000");
-	return 0;
+	return parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len);
 }

@@ -215,6 +215,8 @@ int gp_fd_internal(int fd)
 	if (nfd >= 0) {
 		gp_sys_close(fd);
 		fd = (int)nfd;
+	} else {
+		gp_sys_fcntl(fd, F_SETFD, FD_CLOEXEC); /* no room up there: hidden from exec all the same */
 	}
 	struct gp_fd *f = gp_fd_new(fd, GP_FD_INTERNAL);
 	(void)f;
@@ -321,7 +323,12 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline)
 	cur->waits = &w;
 	cur->nwaits = 1;
 	cur->state = GP_WAITING;
-	return gp_park(deadline);
+	cur->wait_what = dir == GP_RD ? "descriptor (read)" : "descriptor (write)";
+	cur->wait_obj = f;
+	h->fd_waits++;
+	r = gp_park_cp(deadline);
+	h->fd_waits--;
+	return r;
 }
 
 static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline)
@@ -374,11 +381,15 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 		cur->nwaits = 0;
 	} else {
 		cur->state = GP_WAITING;
-		r = gp_park(deadline);
+		cur->wait_what = "poll set";
+		cur->wait_obj = p;
+		h->fd_waits++;
+		r = gp_park_cp(deadline);
+		h->fd_waits--;
 	}
 	if (w != stackw)
 		free(w);
-	return r == -ETIMEDOUT ? r : 0;
+	return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;
 }
 
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)

@@ -1,7 +1,10 @@
 /* The hub: one per OS thread, created on first use. It owns the run queue (sched.c), the timer
  * heap (timer.c) and an epoll set in which each watched fd is registered once, edge-triggered for
  * both directions, and stays until close: no epoll_ctl per wait. gp_hub_poll is the hub
- * iteration, run by whichever green thread finds nothing runnable (see README, "How it works"). */
+ * iteration, run by whichever green thread finds nothing runnable (see README, "How it works").
+ * Other OS threads wake a hub's threads through its inbox; a hub that sleeps is kicked out of its
+ * wait: by an eventfd in its epoll set, or, while it has no epoll set, by a futex wake on the
+ * word it sleeps on. */
 #include "rt.h"
 #include "sys.h"
 #include <stdarg.h>
@@ -9,12 +12,24 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/eventfd.h>
+#include <linux/futex.h>
 
-static GP_TLS struct gp_hub *gp_cur_hub;
+GP_TLS struct gp_hub *gp_cur_hub;
 
 void gp_gt_init(struct gp_gt *t, struct gp_hub *h);
-void gp_sched_atfork_child(void);
+void gp_sched_atfork_child(struct gp_hub *h);
 void gp_sched_hub_gone(struct gp_hub *h);
+void gp_tid_atfork_child(void);
+void gp_sync_atfork_child(void);
+
+#define EV_KICK UINT64_MAX /* epoll data of the hub's eventfd */
+static unsigned hubs_alive;
+
+unsigned gp_hubs_alive(void)
+{
+	return __atomic_load_n(&hubs_alive, __ATOMIC_RELAXED);
+}
 
 void gp_log(const char *fmt, ...)
 {
@@ -42,12 +57,21 @@ void gp_panic(const char *fmt, ...)
 	abort();
 }
 
-static int hub_epoll(void)
+static int hub_epoll(struct gp_hub *h)
 {
 	int ep = (int)GP_SC(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
 	if (ep < 0)
 		gp_panic("epoll_create1: %s", strerror(-ep));
-	return gp_fd_internal(ep);
+	ep = gp_fd_internal(ep);
+	int ev = (int)GP_SC(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
+	if (ev < 0)
+		gp_panic("eventfd: %s", strerror(-ev));
+	h->evfd = gp_fd_internal(ev);
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = EV_KICK };
+	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, h->evfd, &e);
+	if (r < 0)
+		gp_panic("epoll_ctl(eventfd): %s", strerror((int)-r));
+	return ep;
 }
 
 /* The epoll set is made on first need: a hub whose thread never waits on a descriptor with
@@ -55,8 +79,22 @@ static int hub_epoll(void)
 int gp_hub_epfd(struct gp_hub *h)
 {
 	if (h->epfd < 0)
-		h->epfd = hub_epoll();
+		h->epfd = hub_epoll(h);
 	return h->epfd;
+}
+
+static void hub_close_fds(struct gp_hub *h)
+{
+	if (h->epfd >= 0) {
+		gp_fd_forget(h->epfd);
+		gp_sys_close(h->epfd);
+		h->epfd = -1;
+	}
+	if (h->evfd >= 0) {
+		gp_fd_forget(h->evfd);
+		gp_sys_close(h->evfd);
+		h->evfd = -1;
+	}
 }
 
 /* A native thread that ends takes its hub with it (its fd and memory), unless green threads it
@@ -68,12 +106,11 @@ static void hub_destroy(void *arg)
 	if (h->nthreads > 1 || h->cur != &h->main)
 		return;
 	gp_sched_hub_gone(h);
-	if (h->epfd >= 0) {
-		gp_fd_forget(h->epfd);
-		gp_sys_close(h->epfd);
-	}
+	hub_close_fds(h);
+	__atomic_sub_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
 	free(h->heap);
 	free(h->main.keys);
+	free(h->main.keyseq);
 	free(h);
 }
 
@@ -85,14 +122,16 @@ static struct gp_hub *hub_create(void)
 	struct gp_hub *h = calloc(1, sizeof(*h));
 	if (!h)
 		gp_panic("out of memory creating a hub");
-	h->epfd = -1;
+	h->epfd = h->evfd = -1;
 	h->os_thread = gp_config.os_thread ? gp_config.os_thread() : 0;
 	h->cur = &h->main;
 	prctl(PR_GET_NAME, h->main.name); /* the OS thread's name; green threads inherit it as
 					    * Linux threads inherit their creator's */
 	gp_gt_init(&h->main, h);
 	gp_cur_hub = h;
-	if (GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0) != GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0))
+	__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
+	h->initial = gp_tid() == GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	if (!h->initial)
 		__cxa_thread_atexit_impl(hub_destroy, h, &__dso_handle);
 	return h;
 }
@@ -103,43 +142,83 @@ struct gp_hub *gp_hub(void)
 	return gp_likely(h) ? h : hub_create();
 }
 
-struct gp_hub *gp_hub_peek(void)
-{
-	return gp_cur_hub;
-}
-
 /* The child of fork keeps only the calling green thread, on a fresh epoll set. The other threads'
  * stacks stay mapped (the child may still hold pointers into them) but never run again. */
 void gp_hub_atfork_child(void)
 {
+	gp_tid_atfork_child();
+	gp_sync_atfork_child();
 	struct gp_hub *h = gp_cur_hub;
 	if (!h)
 		return;
-	gp_sched_atfork_child();
+	gp_sched_atfork_child(h);
 	gp_fd_atfork_child();
-	if (h->epfd >= 0) {
-		gp_fd_forget(h->epfd);
-		gp_sys_close(h->epfd);
-		h->epfd = -1;
-	}
+	hub_close_fds(h);
+	hubs_alive = 1;
+	h->initial = 1; /* the child's only thread: its process's main thread now */
 	h->epoch++;
 	h->rq_head = h->rq_tail = NULL;
+	h->inbox = NULL;
+	h->sleeping = 0;
 	h->nheap = 0;
 	h->nthreads = 1;
-	h->once_wq = (struct gp_wq){ 0 };
+	h->fd_waits = 0;
 	h->cur->state = GP_RUNNING;
 	h->cur->timer.idx = SIZE_MAX;
+}
+
+/* Runs on the hub's own OS thread only. FIFO: the stack is reversed first. */
+void gp_hub_drain(struct gp_hub *h)
+{
+	struct gp_waiter *w = __atomic_exchange_n(&h->inbox, NULL, __ATOMIC_ACQUIRE), *fifo = NULL;
+	while (w) {
+		struct gp_waiter *next = w->inbox_next;
+		w->inbox_next = fifo;
+		fifo = w;
+		w = next;
+	}
+	for (w = fifo; w; w = fifo) {
+		fifo = w->inbox_next; /* read before the thread may run and its waiter go */
+		gp_inbox_deliver(w);
+	}
+}
+
+void gp_hub_kick(struct gp_hub *h)
+{
+	int how = __atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST);
+	if (how == 1) {
+		GP_SC(SYS_futex, &h->sleeping, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
+	} else if (how == 2) {
+		uint64_t one = 1;
+		gp_sys_write(h->evfd, &one, sizeof(one));
+	}
+}
+
+/* The hub is about to block: say so (1: futex, 2: epoll) unless a wake-up is already in. */
+static int sleep_begin(struct gp_hub *h, int how)
+{
+	__atomic_store_n(&h->sleeping, how, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->inbox, __ATOMIC_SEQ_CST) == NULL)
+		return 1;
+	__atomic_store_n(&h->sleeping, 0, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* Readiness of one registered fd: wake who waits for that direction (see gp_fd_wake). Hang-up and
  * error wake both sides: their next call reports what happened. */
 static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 {
+	if (data == EV_KICK) {
+		uint64_t v;
+		GP_SC(SYS_read, h->evfd, &v, sizeof(v), 0, 0, 0);
+		return; /* the inbox is drained after the wait */
+	}
 	int fd = (int)(uint32_t)data;
 	struct gp_fd *f = gp_fd_slot(fd);
 	if (!f || f->gen != (uint32_t)(data >> 32) || f->reg_hub != h)
 		return; /* closed or reused since registration */
 	f->urgent |= !!(ev & EPOLLPRI);
+	f->rdhup |= !!(ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR));
 	if (ev & (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		f->rd_empty = 0;
 		gp_fd_wake(f, GP_RD);
@@ -148,10 +227,36 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 		gp_fd_wake(f, GP_WR);
 }
 
+/* One wait of the hub: in epoll, or, with nothing watched yet, on its own futex word (only
+ * timers, kicks and signals can end that). */
+static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *tsp)
+{
+	static const struct timespec zero = { 0, 0 };
+	int blocks = !tsp || tsp->tv_sec || tsp->tv_nsec;
+	if (blocks && !sleep_begin(h, h->epfd < 0 ? 1 : 2)) {
+		tsp = (struct timespec *)&zero;
+		blocks = 0;
+	}
+	long n;
+	if (h->epfd < 0)
+		n = tsp && !tsp->tv_sec && !tsp->tv_nsec ? 0
+		    : GP_SC(SYS_futex, &h->sleeping, FUTEX_WAIT_PRIVATE, 1, tsp, 0, 0);
+	else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp)) == -ENOSYS) {
+		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
+		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
+	}
+	if (blocks)
+		__atomic_store_n(&h->sleeping, 0, __ATOMIC_RELAXED); /* a kick may have cleared it */
+	if (h->epfd < 0 && (n == -ETIMEDOUT || n == -EAGAIN))
+		n = 0;
+	return n;
+}
+
 /* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are
  * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd;
  * if a signal handler interrupted the wait, the thread on whose behalf the hub waited (h->cur,
- * parking) gets EINTR when it sleeps. 4: expire timers again (the wait may have been for one). */
+ * parking) gets EINTR when it sleeps. 4: deliver the wake-ups other OS threads sent. 5: expire
+ * timers again (the wait may have been for one). */
 void gp_hub_poll(struct gp_hub *h, int block)
 {
 	struct epoll_event ev[GP_EVENTS];
@@ -170,14 +275,10 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		if (gp_stack_trim(256))
 			tsp = &ts, ts = (struct timespec){ 0, 0 };
 	}
+	if (!tsp && !h->fd_waits)
+		gp_deadlock_check(h); /* nothing watched, nothing timed: can anything end this wait? */
 	h->polls++;
-	long n;
-	if (h->epfd < 0) /* nothing watched yet: only timers can end the wait */
-		n = gp_sys_ppoll(NULL, 0, tsp);
-	else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp)) == -ENOSYS) {
-		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
-		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
-	}
+	long n = hub_wait(h, ev, tsp);
 	if (n == -EBADF) { /* our set was closed behind our back (a raw close_range): start anew */
 		h->epfd = -1;
 		h->epoch++;
@@ -186,6 +287,8 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		hub_event(h, ev[i].data.u64, ev[i].events);
 	if (n == -EINTR && h->cur->state == GP_WAITING && h->cur->intr)
 		gp_ready(h->cur, -EINTR); /* a handler ran: the sleep this wait was for is cut short */
+	if (__atomic_load_n(&h->inbox, __ATOMIC_RELAXED))
+		gp_hub_drain(h);
 	if (next != GP_NEVER)
 		gp_timer_run(h, gp_now());
 }

@@ -113,7 +113,9 @@ static int wants_all(struct gp_fd *f, enum gp_io_op op, int flags)
  * (tcp_recvmsg stops early only at an urgent mark, and urgent data disables the hint); any byte that
  * arrives later raises a fresh EPOLLIN edge in the hub's set, which clears the hint. So the next
  * plain read of a drained, watched socket parks at once instead of paying a syscall for EAGAIN: a
- * request/response server does one recv per request, as an epoll loop does. */
+ * request/response server does one recv per request, as an epoll loop does. Once the peer's FIN
+ * has been seen (its edge may come before the read that returns the last data) no edge will
+ * follow, so the hint is off for good. */
 static int skip_try(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a)
 {
 	return f->rd_empty && op == GP_IO_RECV && !a->flags && gp_fd_watched(f);
@@ -121,21 +123,24 @@ static int skip_try(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a)
 
 static void note_read(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a, long r)
 {
-	if (f->tcp && op == GP_IO_RECV && !a->flags && !f->urgent && (size_t)r < a->len)
+	if (f->tcp && op == GP_IO_RECV && !a->flags && !f->urgent && !f->rdhup && (size_t)r < a->len)
 		f->rd_empty = 1;
 }
 
+/* Every blocking socket or pipe call is a cancellation point, even when it would not wait. */
 static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, int all)
 {
+	if (gp_cancel_due())
+		return -ECANCELED;
 	int dir = io_dir(op);
 	uint64_t deadline = 0; /* computed at the first wait */
 	long done = 0;
 	for (int skip = skip_try(f, op, a);; skip = 0) {
 		long r = skip ? -EAGAIN : io_once(fd, f, op, a);
-		if (r >= 0) {
+		if (r >= 0)
 			note_read(f, op, a, r);
+		if (r != -EAGAIN) /* data, or a state (EOF, an error) the next waiter must see too */
 			gp_fd_pass(f, dir);
-		}
 		if (r > 0 && all) {
 			done += r;
 			if ((size_t)r >= io_left(op, a))
@@ -227,6 +232,8 @@ static long connect_result(int fd)
  * kernel's own blocking connect does. */
 long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen_t len)
 {
+	if (gp_cancel_due())
+		return -ECANCELED;
 	int nb = nb_begin(fd, f);
 	if (nb < 0)
 		return nb;

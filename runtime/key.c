@@ -10,6 +10,7 @@
 
 static struct {
 	int used;
+	unsigned seq; /* bumped by each delete: values set under an older key read as NULL */
 	void (*dtor)(void *);
 } keys[NKEYS];
 static int keys_lock;
@@ -41,8 +42,8 @@ int gp_key_create(unsigned *key, void (*dtor)(void *))
 	return -EAGAIN;
 }
 
-/* POSIX: deleting a key runs no destructor; values still set are simply abandoned. The slot is
- * cleared in the calling thread only; other threads' stale values are reset when they set it. */
+/* POSIX: deleting a key runs no destructor; values still set are simply abandoned, and read as
+ * NULL should the slot be reused by a new key (its generation differs). */
 int gp_key_delete(unsigned key)
 {
 	if (key >= NKEYS || !keys[key].used)
@@ -50,17 +51,36 @@ int gp_key_delete(unsigned key)
 	lock();
 	keys[key].used = 0;
 	keys[key].dtor = NULL;
+	keys[key].seq++;
 	unlock();
-	struct gp_gt *t = gp_self();
-	if (key < t->nkeys)
-		t->keys[key] = NULL;
 	return 0;
 }
 
 void *gp_key_get(unsigned key)
 {
 	struct gp_gt *t = gp_self();
-	return key < t->nkeys ? t->keys[key] : NULL;
+	if (key >= t->nkeys || t->keyseq[key] != __atomic_load_n(&keys[key].seq, __ATOMIC_RELAXED))
+		return NULL;
+	return t->keys[key];
+}
+
+static int grow(struct gp_gt *t, unsigned key)
+{
+	unsigned n = key < 8 ? 8 : key + 1 + key / 2;
+	if (n > NKEYS)
+		n = NKEYS;
+	void **nk = realloc(t->keys, n * sizeof(*nk));
+	if (!nk)
+		return -ENOMEM;
+	t->keys = nk;
+	unsigned *ns = realloc(t->keyseq, n * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	t->keyseq = ns;
+	memset(nk + t->nkeys, 0, (n - t->nkeys) * sizeof(*nk));
+	memset(ns + t->nkeys, 0, (n - t->nkeys) * sizeof(*ns));
+	t->nkeys = n;
+	return 0;
 }
 
 int gp_key_set(unsigned key, const void *v)
@@ -68,18 +88,11 @@ int gp_key_set(unsigned key, const void *v)
 	if (key >= NKEYS || !keys[key].used)
 		return -EINVAL;
 	struct gp_gt *t = gp_self();
-	if (key >= t->nkeys) {
-		unsigned n = key < 8 ? 8 : key + 1 + key / 2;
-		if (n > NKEYS)
-			n = NKEYS;
-		void **nk = realloc(t->keys, n * sizeof(*nk));
-		if (!nk)
-			return -ENOMEM;
-		memset(nk + t->nkeys, 0, (n - t->nkeys) * sizeof(*nk));
-		t->keys = nk;
-		t->nkeys = n;
-	}
+	int r = key < t->nkeys ? 0 : grow(t, key);
+	if (r)
+		return r;
 	t->keys[key] = (void *)v;
+	t->keyseq[key] = __atomic_load_n(&keys[key].seq, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -92,7 +105,7 @@ void gp_key_run_dtors(struct gp_gt *t)
 		for (unsigned k = 0; k < t->nkeys; k++) {
 			void *v = t->keys[k];
 			void (*d)(void *) = keys[k].dtor;
-			if (!v || !d)
+			if (!v || !d || t->keyseq[k] != keys[k].seq)
 				continue;
 			t->keys[k] = NULL;
 			d(v);

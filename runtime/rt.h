@@ -50,17 +50,56 @@ uint64_t gp_deadline_in(uint64_t rel_ns);
  * monotonic clock once, at the call, as glibc's timed waits are specified only to that precision. */
 uint64_t gp_deadline_at(clockid_t clock, const struct timespec *abs);
 
+/* ---- locks ----
+ * Sync objects may be shared by green threads of different hubs (OS threads): a native thread
+ * (a tpool worker, a thread some library made behind our back) locking a mutex a green thread
+ * holds. Each object's state is guarded by a word that holds the kernel tid of the OS thread in
+ * its short critical section (never held across a park), so a signal handler that interrupts the
+ * holder on the same OS thread can tell (gp_lock_mine) and defer instead of spinning for ever. */
+int gp_tid(void); /* the calling OS thread's kernel tid, cached */
+void gp_lock_slow(int *l, int me);
+static inline void gp_lock(int *l)
+{
+	int me = gp_tid(), free_ = 0;
+	if (gp_unlikely(!__atomic_compare_exchange_n(l, &free_, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		gp_lock_slow(l, me);
+}
+static inline int gp_trylock(int *l)
+{
+	int free_ = 0;
+	return __atomic_compare_exchange_n(l, &free_, gp_tid(), 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+static inline void gp_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+static inline int gp_lock_mine(const int *l)
+{
+	return __atomic_load_n(l, __ATOMIC_RELAXED) == gp_tid();
+}
+
 /* ---- wait queues ---- */
 struct gp_gt;
 struct gp_wq;
-/* One green thread waiting in one queue. Lives on the waiter's stack while it is parked. */
+/* One green thread waiting in one queue. Lives on the waiter's stack while it is parked.
+ * A queue is either hub-local (fd queues: only its own hub touches it; lock NULL) or guarded by
+ * its object's lock word (sync objects: `lock` points at it). On a guarded queue the one who
+ * unlinks a waiter under the lock owns its wake-up: a waker that pops it, or the waiter's own
+ * timeout/cancellation (gp_cancel_wait), never both. */
 struct gp_waiter {
 	struct gp_waiter *next, *prev;
 	struct gp_gt *gt;
 	struct gp_wq *q; /* NULL once unlinked */
 	int tag;         /* what the owner of the queue needs to know (e.g. poll index) */
 	int baton;       /* an I/O call that retries when woken: see gp_fd_pass */
+	int *lock;       /* the lock guarding q, or NULL for a hub-local queue */
+	int status;      /* the wake-up status, while it travels through a hub's inbox */
+	struct gp_waiter *inbox_next;
+	const void *key; /* what it waits for, on a shared queue (futex address, once word) */
+	int kind;        /* in an inbox: GP_MSG_WAKE, or GP_MSG_CANCEL (a pthread_cancel request) */
 };
+enum { GP_MSG_WAKE = 0, GP_MSG_CANCEL = 1 };
+void gp_inbox_deliver(struct gp_waiter *w); /* on the hub's own OS thread */
 /* FIFO of waiters. All zero is an empty queue (so it can live in zeroed user memory). */
 struct gp_wq {
 	struct gp_waiter *head, *tail;
@@ -68,7 +107,7 @@ struct gp_wq {
 void gp_wq_push(struct gp_wq *q, struct gp_waiter *w);
 void gp_wq_unlink(struct gp_waiter *w);
 struct gp_waiter *gp_wq_pop(struct gp_wq *q);
-/* Wake the first / every waiter of q with `status` (see gp_park). Returns how many were woken. */
+/* Wake the first / every waiter of a hub-local q with `status` (see gp_park). Returns how many. */
 int gp_wq_wake_one(struct gp_wq *q, int status);
 int gp_wq_wake_all(struct gp_wq *q, int status);
 
@@ -97,6 +136,7 @@ struct gp_stack {
 };
 
 struct gp_hub;
+struct gp_mutex;
 struct gp_gt {
 	void *sp; /* saved stack pointer while suspended; first field: the switch stores here */
 	struct gp_hub *hub;
@@ -110,15 +150,30 @@ struct gp_gt {
 	void *(*fn)(void *);
 	void *arg;
 	void *ret;
-	struct gp_gt *joiner; /* green thread parked in join on this one */
+	int lock;             /* guards state DONE, joinq, detached against joiners of other hubs */
 	int joined;           /* a join has claimed this thread */
+	struct gp_wq joinq;   /* the thread parked in join on this one */
+	struct gp_gt *joining; /* the thread this one is parked joining */
 	struct gp_timer timer;
 	struct gp_waiter *waits; /* waiters queued for the current park */
 	int nwaits;
-	void **keys;  /* pthread_key values, grown on demand */
+	void **keys;  /* pthread_key values, grown on demand; keyseq: the key's generation */
+	unsigned *keyseq;
 	unsigned nkeys;
 	unsigned long id;
 	char name[16];        /* pthread_setname_np */
+	/* cancellation (cancel.c) */
+	uint8_t cancel_pending, cancel_off, cancel_async, cancel_point, exiting;
+	int off_cpu;          /* ended, and its hub has switched away from its stack */
+	void *cleanup;        /* innermost __pthread_unwind_buf_t registered by pthread_cleanup_push */
+	_Alignas(16) unsigned char unwind_exc[32]; /* the _Unwind_Exception of its exit unwind */
+	/* robust mutexes held, released as "owner died" when the thread ends */
+	struct gp_mutex **robust;
+	unsigned nrobust, caprobust;
+	/* what the current park waits for, for the deadlock report */
+	const char *wait_what;
+	const void *wait_obj;
+	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
 };
 
@@ -135,23 +190,36 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 /* End the calling green thread with `ret` (runs key destructors). The last green thread of the
  * process ending ends the process with status 0, like the last pthread_exit. */
 void gp_exit(void *ret) __attribute__((noreturn));
-/* Wait for t to end; 0, -EDEADLK (self), -EINVAL (detached or already joined), -ESRCH (not a
- * green thread). Frees t. */
-int gp_join(struct gp_gt *t, void **ret);
+/* Wait for t to end, until the deadline (0: only if it has ended). 0, -EDEADLK (self), -EINVAL
+ * (detached or already joined), -ESRCH (not a green thread), -EBUSY (deadline 0, running),
+ * -ETIMEDOUT, -ECANCELED (a cancellation point). Frees t. */
+int gp_join(struct gp_gt *t, void **ret, uint64_t deadline);
 int gp_detach(struct gp_gt *t);
 struct gp_gt *gp_self(void);                 /* creates the hub (and its main green thread) */
 static inline int gp_is_gt(const struct gp_gt *t) { return t && t->magic == GP_GT_MAGIC; }
 
 /* ---- scheduling ---- */
-/* Park the calling green thread (state must already be GP_WAITING, with its waiters queued) until
- * gp_ready(); returns the status given there. With deadline != GP_NEVER, a timer readies it with
- * -ETIMEDOUT. */
+/* Park the calling green thread until gp_ready(); returns the status given there. The caller has
+ * set state GP_WAITING and queued its waiters (if something readied it meanwhile, e.g. a signal
+ * handler, gp_park returns at once). With deadline != GP_NEVER, a timer ends the wait with
+ * -ETIMEDOUT (through gp_cancel_wait). */
 int gp_park(uint64_t deadline);
-/* Make a waiting green thread runnable with `status`: unlinks all its waiters, disarms its timer,
- * appends it to its hub's run queue. No effect on a thread that is not waiting. */
+/* Make a waiting green thread of the calling OS thread's hub runnable with `status`: unlinks its
+ * waiters (those on guarded queues must be off already), disarms its timer, appends it to the run
+ * queue. No effect on a thread that is not waiting. */
 void gp_ready(struct gp_gt *t, int status);
-/* Queue the calling thread on q (its waiter tagged `tag`) and park: gp_park's result. */
+/* Wake the thread of waiter w, which the caller took off a guarded queue: directly when it is on
+ * the calling OS thread's hub, else through its hub's inbox (and a kick if that hub sleeps).
+ * `always_inbox` for callers that may run in a signal handler (sem_post). */
+void gp_wake(struct gp_waiter *w, int status, int always_inbox);
+/* End a thread's wait early with `status` (timeout, cancellation, EINTR), unless a waker already
+ * took one of its waiters off a guarded queue: then that wake-up is on its way and wins. */
+void gp_cancel_wait(struct gp_gt *t, int status);
+/* Queue the calling thread on hub-local q (its waiter tagged `tag`) and park: gp_park's result. */
 int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline);
+/* The same on a queue guarded by *lock, which the caller holds: it is released once the waiter
+ * is queued. `what`/`obj` say what it waits for (the deadlock report). */
+int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj);
 void gp_yield(void);
 /* Sleep until the deadline: 0, or -EINTR when a signal handler ran while the hub waited on this
  * thread's behalf (as a native sleep is cut short; the caller reports the time left). */
@@ -165,20 +233,33 @@ struct gp_hub {
 	struct gp_gt *zombie; /* ended thread whose stack is released after the next switch */
 	unsigned ticks;       /* run-queue picks since the last I/O poll */
 	int epfd;             /* -1 until something is watched */
+	int evfd;             /* eventfd in the epoll set, for kicks from other OS threads; or -1 */
 	unsigned epoch;       /* bumped when the epoll set is replaced (fork): old registrations void */
 	unsigned nthreads;    /* green threads alive on this hub, main included */
+	unsigned fd_waits;    /* threads parked on descriptors (for the deadlock check) */
 	struct gp_heap_slot *heap;
 	size_t nheap, capheap;
-	struct gp_wq once_wq; /* threads waiting for some pthread_once in progress */
+	struct gp_waiter *inbox; /* wake-ups from other OS threads (and signal handlers), LIFO */
+	int sleeping;         /* 1: in a futex wait on this word, 2: in epoll; 0: awake */
+	int deadlock_told;    /* the deadlock report was printed */
+	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
 	unsigned long os_thread; /* the OS thread's real pthread_t (gp_config.os_thread), or 0 */
+	int initial;          /* the process's initial thread (main's hub) */
 	uint64_t switches, polls;
 };
 
 struct gp_hub *gp_hub(void);                  /* current OS thread's hub, created on first use */
-struct gp_hub *gp_hub_peek(void);             /* or NULL: no creation */
+extern GP_TLS struct gp_hub *gp_cur_hub;
+static inline struct gp_hub *gp_hub_peek(void) /* or NULL: no creation */
+{
+	return gp_cur_hub;
+}
 int gp_hub_epfd(struct gp_hub *h);            /* the hub's epoll fd, made on first need */
 void gp_hub_poll(struct gp_hub *h, int block); /* the hub iteration: timers, then epoll */
+void gp_hub_drain(struct gp_hub *h);          /* make the threads in the inbox runnable */
+void gp_hub_kick(struct gp_hub *h);           /* wake h if it sleeps (from any OS thread) */
+unsigned gp_hubs_alive(void);
 void gp_hub_atfork_child(void);
 void gp_timer_arm(struct gp_hub *h, struct gp_timer *t, uint64_t when);
 void gp_timer_disarm(struct gp_hub *h, struct gp_timer *t);
@@ -212,6 +293,7 @@ struct gp_fd {
 	uint8_t tcp;          /* TCP: a short read means the receive queue was empty (see io.c) */
 	uint8_t rd_empty;     /* TCP receive queue drained and no EPOLLIN edge seen since */
 	uint8_t urgent;       /* urgent data seen: short reads prove nothing, rd_empty unused */
+	uint8_t rdhup;        /* the peer's FIN (or a hang-up) seen: no edge will follow, no hint */
 	uint8_t no_nowait;    /* RWF_NOWAIT refused (older kernels): poll before each pipe call */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
@@ -298,43 +380,62 @@ int gp_wait_pid(pid_t pid);
  * -ETIMEDOUT. */
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline);
 
-/* ---- synchronisation (green only: every party on the same hub) ---- */
+/* ---- synchronisation ----
+ * Green state lives inside the program's own objects (overlays of glibc's types, so the static
+ * initializers, all zero, work). Parties may be green threads of any hub or native threads (each
+ * its own hub): every object has a lock word (see "locks") and hands over through gp_wake. */
 struct gp_mutex {        /* overlays pthread_mutex_t: 40 bytes, __kind kept at offset 16 */
-	int unused_lock;
+	int lock;
 	unsigned count;        /* recursion depth beyond the first lock */
 	struct gp_gt *owner;
-	int kind;              /* glibc __kind: PTHREAD_MUTEX_* in the low 2 bits */
-	int spins;
+	int kind;              /* glibc __kind: type (low 2 bits) | 16 robust | 32 PI | 64 PP | ceiling << 19 */
+	int state;             /* robust: GP_MUTEX_DEAD, GP_MUTEX_NOTREC */
 	struct gp_wq wq;
 };
+#define GP_MUTEX_ROBUST 16
+#define GP_MUTEX_PSHARED 128 /* glibc PTHREAD_MUTEX_PSHARED_BIT: a real, process-shared mutex */
+#define GP_MUTEX_CEIL_SHIFT 19
+enum { GP_MUTEX_DEAD = 1, GP_MUTEX_NOTREC = 2 };
 struct gp_cond {         /* overlays pthread_cond_t: 48 bytes, all zero = static initializer */
 	struct gp_wq wq;
 	int clock;             /* clock of timed waits, stored as clockid + 1 (0 = REALTIME) */
-	int pad[7];
+	int lock;
+	int pad[6];            /* pad[3] is glibc's __wrefs: bit 1 marks a real, process-shared one */
 };
 _Static_assert(sizeof(struct gp_mutex) == 40, "gp_mutex must overlay pthread_mutex_t");
 _Static_assert(sizeof(struct gp_cond) == 48, "gp_cond must overlay pthread_cond_t");
 
-int gp_mutex_lock(struct gp_mutex *m, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT, -EAGAIN */
-int gp_mutex_trylock(struct gp_mutex *m);                 /* 0, -EBUSY, -EAGAIN */
-int gp_mutex_unlock(struct gp_mutex *m);                  /* 0, -EPERM */
-int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline); /* 0, -ETIMEDOUT, -EPERM */
+/* 0 (owned), -EOWNERDEAD (owned, the last owner died: make it consistent), -ENOTRECOVERABLE,
+ * -EDEADLK, -ETIMEDOUT, -EAGAIN (recursion count), -ECANCELED never (not a cancellation point) */
+int gp_mutex_lock(struct gp_mutex *m, uint64_t deadline);
+int gp_mutex_trylock(struct gp_mutex *m);     /* 0, -EBUSY, -EAGAIN, -EOWNERDEAD, -ENOTRECOVERABLE */
+int gp_mutex_unlock(struct gp_mutex *m);      /* 0, -EPERM */
+int gp_mutex_consistent(struct gp_mutex *m);  /* 0, -EINVAL */
+/* The thread ends: its robust mutexes pass to their next owner as "owner died". */
+void gp_mutex_owner_gone(struct gp_gt *t);
+/* 0, -ETIMEDOUT, -EPERM, -ECANCELED (the mutex is held again in every case but -EPERM) */
+int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline);
 void gp_cond_signal(struct gp_cond *c);
 void gp_cond_broadcast(struct gp_cond *c);
+/* pthread_once; an init that ends by unwinding (cancellation, a C++ exception) leaves the once
+ * not done, and one of the waiters runs it. */
 int gp_once(int *once, void (*init)(void));
 
 /* Semaphores: overlays sem_t (32 bytes); `green` marks one made by gp_sem_init (a sem_t made by
- * the real sem_init, process-shared or from sem_open, never carries it). */
+ * the real sem_init, process-shared or from sem_open, never carries it). sem_post is
+ * async-signal-safe: a post from a handler that interrupted the lock holder is counted in
+ * `pending` and done by the holder when it unlocks. */
 #define GP_SEM_GREEN 0x67736d31u
 struct gp_sem {
 	unsigned value;
 	unsigned green;
 	struct gp_wq wq;
-	long pad;
+	int lock;
+	unsigned pending;
 };
 _Static_assert(sizeof(struct gp_sem) == 32, "gp_sem must overlay sem_t");
 void gp_sem_init(struct gp_sem *s, unsigned value);
-int gp_sem_wait(struct gp_sem *s, uint64_t deadline); /* 0, -ETIMEDOUT */
+int gp_sem_wait(struct gp_sem *s, uint64_t deadline); /* 0, -ETIMEDOUT, -ECANCELED */
 int gp_sem_trywait(struct gp_sem *s);                 /* 0, -EAGAIN */
 int gp_sem_post(struct gp_sem *s);                    /* 0, -EOVERFLOW */
 
@@ -343,7 +444,7 @@ int gp_sem_post(struct gp_sem *s);                    /* 0, -EOVERFLOW */
  * FIFO of waiters, readers and writers alike (waiter tag: 1 writer, 0 reader). */
 struct gp_rwlock {
 	int readers;           /* 0 */
-	int pad0;
+	int lock;              /* 4 */
 	struct gp_gt *writer;  /* 8 */
 	int writers_waiting;   /* 16 */
 	int pad1[3];           /* 20..31: glibc's __shared at 28 stays as it was */
@@ -355,16 +456,54 @@ _Static_assert(sizeof(struct gp_rwlock) == 56, "gp_rwlock must overlay pthread_r
 int gp_rwlock_rdlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT */
 int gp_rwlock_wrlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT */
 int gp_rwlock_tryrdlock(struct gp_rwlock *l);                 /* 0, -EBUSY */
-int gp_rwlock_trywrlock(struct gp_rwlock *l);                 /* 0, -EBUSY */
+int gp_rwlock_trywrlock(struct gp_rwlock *l);                 /* 0, -EBUSY, -EDEADLK */
 int gp_rwlock_unlock(struct gp_rwlock *l);                    /* 0, -EPERM */
 
 /* Barriers: overlays pthread_barrier_t (32 bytes), glibc's __shared (offset 12) left as it was. */
 struct gp_barrier {
-	unsigned count, arrived, round, shared_unused;
+	unsigned count, arrived;
+	int lock;
+	unsigned shared_unused;
 	struct gp_wq wq;
 };
 _Static_assert(sizeof(struct gp_barrier) == 32, "gp_barrier must overlay pthread_barrier_t");
 int gp_barrier_wait(struct gp_barrier *b); /* 0, or PTHREAD_BARRIER_SERIAL_THREAD for one */
+
+/* ---- futexes (syscall(SYS_futex) from green threads) ---- */
+/* Wait while *addr == val (bits: FUTEX_BITSET match mask), until woken or the deadline: 0,
+ * -EAGAIN (value differs), -ETIMEDOUT, -ECANCELED never. */
+int gp_futex_wait(const uint32_t *addr, uint32_t val, uint32_t bits, uint64_t deadline);
+/* Wake up to n green waiters on addr whose mask meets bits; returns how many. */
+int gp_futex_wake(const uint32_t *addr, int n, uint32_t bits);
+
+/* ---- cancellation and thread exit by unwinding (cancel.c) ---- */
+/* Deferred cancellation: the waits that are cancellation points return -ECANCELED when the thread
+ * has a cancel request; the shim then calls gp_cancel_act. */
+int gp_cancel(struct gp_gt *t);           /* 0, -ESRCH */
+/* The calling thread should act on a cancellation request now. */
+static inline int gp_cancel_due(void)
+{
+	struct gp_hub *h = gp_cur_hub;
+	struct gp_gt *t;
+	return h && gp_unlikely((t = h->cur)->cancel_pending) && !t->cancel_off && !t->exiting;
+}
+int gp_park_cp(uint64_t deadline);        /* gp_park at a cancellation point */
+void gp_cancel_act(void) __attribute__((noreturn)); /* unwind (cleanup handlers) and exit */
+/* pthread_exit: run cleanup handlers and C++ destructors of the thread's frames, then gp_exit. */
+void gp_exit_unwind(void *ret) __attribute__((noreturn));
+void gp_cleanup_push(void *buf);          /* __pthread_register_cancel */
+void gp_cleanup_pop(void *buf);           /* __pthread_unregister_cancel */
+void gp_cleanup_next(void *buf) __attribute__((noreturn)); /* __pthread_unwind_next */
+void gp_cleanup_push_defer(void *buf);    /* __pthread_register_cancel_defer */
+void gp_cleanup_pop_restore(void *buf);   /* __pthread_unregister_cancel_restore */
+
+/* ---- the deadlock report and backtraces (deadlock.c) ---- */
+/* Called by a hub about to wait with nothing that could wake it: reports once (and aborts with
+ * GREENPATCH_DEADLOCK=abort) if every thread waits on a sync object and nothing else in the
+ * process could end that. */
+void gp_deadlock_check(struct gp_hub *h);
+/* Write a backtrace of suspended green thread t (or the caller, t NULL) to fd, `indent` first. */
+void gp_backtrace(struct gp_gt *t, int fd, const char *indent);
 
 /* ---- thread-specific data ---- */
 int gp_key_create(unsigned *key, void (*dtor)(void *));
@@ -377,6 +516,7 @@ void gp_key_run_dtors(struct gp_gt *t);
 struct gp_config {
 	size_t stack_size; /* default green stack, bytes */
 	size_t pool_max;   /* stacks kept for reuse */
+	int deadlock;      /* GREENPATCH_DEADLOCK: 0 off, 1 report (default), 2 report and abort */
 	unsigned long (*os_thread)(void); /* the calling OS thread's real pthread_t, if known */
 };
 extern struct gp_config gp_config;

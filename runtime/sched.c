@@ -3,8 +3,13 @@
  * its successor itself and, when none is runnable, runs the hub iteration (gp_hub_poll) on its own
  * stack until one is. Every GP_POLL_EVERY picks the hub polls I/O without blocking, so a
  * sched_yield loop cannot starve the network. errno belongs to each green thread: it is saved
- * when a thread switches out and restored when it switches back in. */
+ * when a thread switches out and restored when it switches back in.
+ *
+ * Wake-ups across OS threads: a thread of one hub is only ever made runnable by its own OS
+ * thread. Another OS thread (or a signal handler) that wakes it pushes its waiter onto the hub's
+ * inbox, a lock-free stack the hub drains before each pick, and kicks the hub if it sleeps. */
 #include "rt.h"
+#include "sys.h"
 #include <string.h>
 
 #define GP_POLL_EVERY 128
@@ -13,6 +18,42 @@ void gp_ctx_switch(void **save_sp, void *load_sp);
 
 static unsigned long gp_next_id = 1;
 static unsigned long gp_alive; /* green threads alive in the process */
+static GP_TLS int gp_tid_cache;
+
+/* ---- locks ---- */
+
+int gp_tid(void)
+{
+	int t = gp_tid_cache;
+	if (gp_unlikely(!t))
+		t = gp_tid_cache = (int)GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	return t;
+}
+
+/* fork child: the calling thread has a new tid. */
+void gp_tid_atfork_child(void)
+{
+	gp_tid_cache = 0;
+}
+
+/* Contended: the holder is another OS thread in a critical section of a few instructions, unless
+ * the OS preempted it; spin briefly, then give the CPU away. */
+void gp_lock_slow(int *l, int me)
+{
+	for (unsigned spins = 0;; spins++) {
+		int free_ = 0;
+		if (__atomic_load_n(l, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(l, &free_, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		gp_assert(__atomic_load_n(l, __ATOMIC_RELAXED) != me); /* never re-entered */
+		if (spins < 100)
+			__builtin_ia32_pause();
+		else
+			GP_SC(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+	}
+}
+
+/* ---- wait queues ---- */
 
 void gp_wq_push(struct gp_wq *q, struct gp_waiter *w)
 {
@@ -67,6 +108,8 @@ int gp_wq_wake_all(struct gp_wq *q, int status)
 	return n;
 }
 
+/* ---- the run queue ---- */
+
 static void rq_push(struct gp_hub *h, struct gp_gt *t)
 {
 	t->rq_next = NULL;
@@ -88,18 +131,48 @@ static struct gp_gt *rq_pop(struct gp_hub *h)
 	return t;
 }
 
-/* Release what an ended thread leaves behind once nobody runs on its stack any more. */
+static void all_link(struct gp_hub *h, struct gp_gt *t)
+{
+	t->all_prev = NULL;
+	t->all_next = h->all;
+	if (h->all)
+		h->all->all_prev = t;
+	h->all = t;
+}
+
+static void all_unlink(struct gp_hub *h, struct gp_gt *t)
+{
+	if (t->all_prev)
+		t->all_prev->all_next = t->all_next;
+	else if (h->all == t)
+		h->all = t->all_next;
+	if (t->all_next)
+		t->all_next->all_prev = t->all_prev;
+	t->all_next = t->all_prev = NULL;
+}
+
+/* An ended thread is reaped by the next one to run on its hub, once nobody runs on its stack any
+ * more: from then on a joiner (of any hub) may free it; a detached one is freed here. */
 static void reap_zombie(struct gp_hub *h)
 {
-	struct gp_stack st = h->zombie->stack; /* the struct lives on that stack: copy first */
-	h->zombie->magic = 0;
+	struct gp_gt *z = h->zombie;
 	h->zombie = NULL;
-	gp_stack_put(&st);
+	gp_lock(&z->lock);
+	__atomic_store_n(&z->off_cpu, 1, __ATOMIC_RELEASE);
+	int free_it = z->detached && z != &h->main;
+	gp_unlock(&z->lock);
+	if (free_it) {
+		struct gp_stack st = z->stack; /* the struct lives on that stack: copy first */
+		z->magic = 0;
+		gp_stack_put(&st);
+	}
 }
 
 static struct gp_gt *pick_next(struct gp_hub *h)
 {
 	for (;;) {
+		if (gp_unlikely(__atomic_load_n(&h->inbox, __ATOMIC_RELAXED) != NULL))
+			gp_hub_drain(h);
 		if (h->rq_head && (++h->ticks % GP_POLL_EVERY))
 			return rq_pop(h);
 		h->ticks = 0;
@@ -107,6 +180,13 @@ static struct gp_gt *pick_next(struct gp_hub *h)
 		if (h->rq_head)
 			return rq_pop(h);
 	}
+}
+
+/* An asynchronous cancellation is acted on when the thread resumes. */
+static void resumed(struct gp_gt *cur)
+{
+	if (gp_unlikely(cur->cancel_async) && gp_cancel_due())
+		gp_cancel_act();
 }
 
 /* Leave the current thread (already queued, parked or ended) for the next runnable one. */
@@ -124,6 +204,7 @@ static void reschedule(struct gp_hub *h)
 	if (h->zombie)
 		reap_zombie(h);
 	errno = cur->err;
+	resumed(cur);
 }
 
 int gp_park(uint64_t deadline)
@@ -155,6 +236,69 @@ void gp_ready(struct gp_gt *t, int status)
 		__builtin_prefetch((char *)t->sp + 64 * i);
 }
 
+void gp_wake(struct gp_waiter *w, int status, int always_inbox)
+{
+	struct gp_gt *t = w->gt;
+	struct gp_hub *h = t->hub;
+	if (gp_likely(!always_inbox && h == gp_cur_hub)) {
+		gp_ready(t, status);
+		return;
+	}
+	w->status = status;
+	struct gp_waiter *old = __atomic_load_n(&h->inbox, __ATOMIC_RELAXED);
+	do
+		w->inbox_next = old;
+	while (!__atomic_compare_exchange_n(&h->inbox, &old, w, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	/* w may be gone from here on (its thread may already run): only h is used */
+	if (__atomic_load_n(&h->sleeping, __ATOMIC_SEQ_CST))
+		gp_hub_kick(h);
+}
+
+void gp_cancel_deliver(struct gp_gt *t);
+
+void gp_inbox_deliver(struct gp_waiter *w)
+{
+	if (w->kind == GP_MSG_CANCEL) {
+		struct gp_gt *t = w->gt;
+		free(w);
+		gp_cancel_deliver(t);
+		return;
+	}
+	gp_ready(w->gt, w->status);
+}
+
+void gp_cancel_wait(struct gp_gt *t, int status)
+{
+	if (t->state != GP_WAITING)
+		return;
+	for (int i = 0; i < t->nwaits; i++) {
+		struct gp_waiter *w = &t->waits[i];
+		if (!w->lock)
+			continue;
+		gp_lock(w->lock);
+		int taken = w->q == NULL;
+		gp_wq_unlink(w);
+		gp_unlock(w->lock);
+		if (taken)
+			return; /* a waker owns this wake-up; it arrives through the inbox or has come */
+	}
+	gp_ready(t, status);
+}
+
+static int park_as(struct gp_gt *cur, uint64_t deadline, int cp)
+{
+	cur->cancel_point = (uint8_t)cp;
+	int r = gp_park(deadline);
+	cur->cancel_point = 0;
+	cur->wait_what = NULL;
+	return r;
+}
+
+int gp_park_cp(uint64_t deadline)
+{
+	return park_as(gp_self(), deadline, 1);
+}
+
 int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
 {
 	struct gp_gt *cur = gp_self();
@@ -164,6 +308,22 @@ int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
 	cur->nwaits = 1;
 	cur->state = GP_WAITING;
 	return gp_park(deadline);
+}
+
+/* Cancellation points pass `what` starting with '!' (it is not printed). */
+int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+{
+	struct gp_gt *cur = gp_self();
+	struct gp_waiter w = { .gt = cur, .tag = tag, .lock = lock, .key = obj };
+	int cp = what[0] == '!';
+	gp_wq_push(q, &w);
+	cur->waits = &w;
+	cur->nwaits = 1;
+	cur->state = GP_WAITING;
+	cur->wait_what = what + cp;
+	cur->wait_obj = obj;
+	gp_unlock(lock);
+	return park_as(cur, deadline, cp);
 }
 
 void gp_yield(void)
@@ -176,21 +336,28 @@ void gp_yield(void)
 
 static void timer_wake(struct gp_timer *tm)
 {
-	gp_ready((struct gp_gt *)((char *)tm - offsetof(struct gp_gt, timer)), -ETIMEDOUT);
+	gp_cancel_wait((struct gp_gt *)((char *)tm - offsetof(struct gp_gt, timer)), -ETIMEDOUT);
 }
 
+/* A cancellation point: 0, -EINTR, -ECANCELED. */
 int gp_sleep_until(uint64_t deadline)
 {
+	struct gp_gt *cur = gp_self();
+	if (gp_cancel_due())
+		return -ECANCELED;
 	if (deadline <= gp_now()) {
 		gp_yield();
 		return 0;
 	}
-	struct gp_gt *cur = gp_self();
 	cur->intr = 1;
-	int r = gp_park(deadline);
+	cur->state = GP_WAITING;
+	cur->wait_what = "sleep";
+	int r = park_as(cur, deadline, 1);
 	cur->intr = 0;
-	return r == -EINTR ? r : 0;
+	return r == -ETIMEDOUT ? 0 : r;
 }
+
+/* ---- thread life ---- */
 
 void gp_gt_init(struct gp_gt *t, struct gp_hub *h)
 {
@@ -202,6 +369,7 @@ void gp_gt_init(struct gp_gt *t, struct gp_hub *h)
 	t->id = __atomic_fetch_add(&gp_next_id, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&gp_alive, 1, __ATOMIC_RELAXED);
 	h->nthreads++;
+	all_link(h, t);
 }
 
 static void gt_entry(void *arg)
@@ -248,22 +416,36 @@ static void last_thread_gone(void)
 	exit(0);
 }
 
+/* Mark cur done and hand its end to a joiner (of any hub). */
+static void finish(struct gp_gt *cur)
+{
+	gp_lock(&cur->lock);
+	cur->state = GP_DONE;
+	struct gp_waiter *j = gp_wq_pop(&cur->joinq);
+	gp_unlock(&cur->lock);
+	if (j)
+		gp_wake(j, 0, 0);
+}
+
 void gp_exit(void *ret)
 {
 	struct gp_hub *h = gp_hub();
 	struct gp_gt *cur = h->cur;
+	cur->exiting = 1;
+	cur->cancel_off = 1; /* destructors are no cancellation points any more */
 	gp_key_run_dtors(cur);
+	gp_mutex_owner_gone(cur);
 	cur->ret = ret;
-	cur->state = GP_DONE;
+	free(cur->keys);
+	free(cur->keyseq);
+	cur->keys = NULL;
+	cur->keyseq = NULL;
 	h->nthreads--;
+	all_unlink(h, cur);
 	if (__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED) == 0)
 		last_thread_gone();
-	if (cur->joiner)
-		gp_ready(cur->joiner, 0);
-	free(cur->keys);
-	cur->keys = NULL;
-	if (cur->detached && cur != &h->main)
-		h->zombie = cur;
+	finish(cur);
+	h->zombie = cur;
 	reschedule(h); /* an ended thread never becomes runnable: this does not return */
 	gp_panic("ended green thread %lu was resumed", cur->id);
 }
@@ -272,58 +454,84 @@ static void gt_free(struct gp_gt *t)
 {
 	if (t == &t->hub->main)
 		return;
-	gp_assert(t != gp_hub()->cur);
 	t->magic = 0;
 	struct gp_stack st = t->stack; /* the struct lives on that stack: copy first */
 	gp_stack_put(&st);
 }
 
-int gp_join(struct gp_gt *t, void **ret)
+/* t ended (and its lock is released): collect it once its hub no longer runs on its stack. */
+static int joined(struct gp_gt *t, void **ret)
 {
-	struct gp_gt *cur = gp_self();
-	if (!gp_is_gt(t))
-		return -ESRCH;
-	if (t == cur)
-		return -EDEADLK;
-	if (t->detached || t->joined)
-		return -EINVAL;
-	t->joined = 1;
-	if (t->state != GP_DONE) {
-		t->joiner = cur;
-		cur->state = GP_WAITING;
-		gp_park(GP_NEVER);
-	}
+	while (!__atomic_load_n(&t->off_cpu, __ATOMIC_ACQUIRE))
+		gp_yield(); /* its own hub (another OS thread) is still switching away from it */
 	if (ret)
 		*ret = t->ret;
 	gt_free(t);
 	return 0;
 }
 
+int gp_join(struct gp_gt *t, void **ret, uint64_t deadline)
+{
+	struct gp_gt *cur = gp_self();
+	if (!gp_is_gt(t))
+		return -ESRCH;
+	if (t == cur || t->joining == cur) /* glibc's "may" error: two threads joining each other */
+		return -EDEADLK;
+	gp_lock(&t->lock);
+	int r = t->detached || t->joined ? -EINVAL
+		: t->state == GP_DONE	 ? 0
+		: deadline == 0		 ? -EBUSY
+		: gp_cancel_due()	 ? -ECANCELED
+					 : 1;
+	if (r <= 0) {
+		t->joined = r == 0 || t->joined;
+		gp_unlock(&t->lock);
+		return r ? r : joined(t, ret);
+	}
+	t->joined = 1;
+	cur->joining = t;
+	r = gp_wait_locked(&t->joinq, &t->lock, 0, deadline, "!join", t);
+	cur->joining = NULL;
+	if (r == -ECANCELED || r == -ETIMEDOUT) { /* the join did not happen: t stays joinable */
+		gp_lock(&t->lock);
+		t->joined = 0;
+		gp_unlock(&t->lock);
+		return r;
+	}
+	return joined(t, ret);
+}
+
 int gp_detach(struct gp_gt *t)
 {
 	if (!gp_is_gt(t))
 		return -ESRCH;
-	if (t->detached || t->joined)
+	gp_lock(&t->lock);
+	if (t->detached || t->joined) {
+		gp_unlock(&t->lock);
 		return -EINVAL;
-	if (t->state == GP_DONE) {
-		gt_free(t);
-		return 0;
 	}
+	int free_now = __atomic_load_n(&t->off_cpu, __ATOMIC_ACQUIRE); /* else reap_zombie frees it */
 	t->detached = 1;
+	gp_unlock(&t->lock);
+	if (free_now)
+		gt_free(t);
 	return 0;
 }
 
 /* The hub of an ending native thread is destroyed: its main green thread is no more. */
 void gp_sched_hub_gone(struct gp_hub *h)
 {
+	gp_mutex_owner_gone(&h->main);
 	h->main.magic = 0;
 	__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
 }
 
 /* fork child: only the calling thread survives (see gp_hub_atfork_child). */
-void gp_sched_atfork_child(void)
+void gp_sched_atfork_child(struct gp_hub *h)
 {
 	gp_alive = 1;
+	h->all = NULL;
+	all_link(h, h->cur);
 }
 
 struct gp_gt *gp_self(void)

@@ -99,8 +99,10 @@ uint64_t gp_deadline_at(clockid_t clock, const struct timespec *abs)
 {
 	struct timespec now;
 	clock_gettime(clock, &now);
-	uint64_t a = gp_ts_ns(abs), n = gp_ts_ns(&now);
 	if (abs->tv_sec < 0)
 		return gp_now();
+	if ((uint64_t)abs->tv_sec >= GP_NEVER / GP_NS - 1) /* beyond 2554: "never", not a wrap-around */
+		return GP_NEVER;
+	uint64_t a = gp_ts_ns(abs), n = gp_ts_ns(&now);
 	return a <= n ? gp_now() : gp_deadline_in(a - n);
 }

@@ -77,16 +77,20 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
  * and continue events (which a pidfd does not report), sleeps with a growing interval (1 to 20
  * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is. */
 
-static int child_wait(pid_t pid, int options, int *delay_ms)
+/* A cancellation point (the whole wait family is). */
+static void child_wait(pid_t pid, int options, int *delay_ms)
 {
+	gp_testcancel();
 	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0) {
 		int r = gp_wait_pid(pid);
+		if (r == -ECANCELED)
+			gp_cancel_act();
 		if (r == 0 || r == -EBADF)
-			return 0;
+			return;
 	}
 	*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
-	gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000));
-	return 0;
+	if (gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000)) == -ECANCELED)
+		gp_cancel_act();
 }
 
 SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)

@@ -17,6 +17,7 @@ SHIM int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (timeout == 0 || !gp_on(GP_M_SELECT))
 		return REAL(poll)(fds, n, timeout);
+	gp_testcancel();
 	uint64_t deadline = ms_deadline(timeout);
 	for (;;) {
 		int r = REAL(poll)(fds, n, 0);
@@ -80,11 +81,17 @@ static int select_green(int nfds, fd_set *io[3], struct timeval *tv)
 	if (!p)
 		return (int)gp_ret(-ENOMEM);
 	nfds_t n = sets_to_poll(nfds, sv, p);
-	int r;
+	int r, w;
+	gp_testcancel();
 	while ((r = select_now(nfds, io, saved)) == 0) {
-		if (gp_poll_wait(p, n, deadline) == -ETIMEDOUT) {
+		if ((w = gp_poll_wait(p, n, deadline)) == -ETIMEDOUT) {
 			r = select_now(nfds, io, saved);
 			break;
+		}
+		if (w == -ECANCELED) {
+			if (p != stackp)
+				free(p);
+			gp_cancel_act();
 		}
 	}
 	if (p != stackp)
@@ -108,6 +115,7 @@ SHIM int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv
 
 static int epoll_green(int epfd, struct epoll_event *ev, int max, uint64_t deadline)
 {
+	gp_testcancel();
 	for (;;) {
 		int r = REAL(epoll_wait)(epfd, ev, max, 0);
 		struct gp_fd *f;

@@ -18,13 +18,32 @@ static inline unsigned gp_on(unsigned module)
 	return gp_mods & module;
 }
 
+/* A runtime result as the C library returns it. -ECANCELED from a wait means the thread was
+ * cancelled at that cancellation point: it does not return. */
 static inline long gp_ret(long r)
 {
 	if (gp_unlikely(r < 0)) {
+		if (r == -ECANCELED && gp_cancel_due())
+			gp_cancel_act();
 		errno = (int)-r;
 		return -1;
 	}
 	return r;
+}
+
+/* The same for calls that return an error number (pthread_*). */
+static inline int gp_err(int r)
+{
+	if (gp_unlikely(r == -ECANCELED) && gp_cancel_due())
+		gp_cancel_act();
+	return -r;
+}
+
+/* A cancellation point that acts on a pending request at entry (pthread_testcancel, poll). */
+static inline void gp_testcancel(void)
+{
+	if (gp_cancel_due())
+		gp_cancel_act();
 }
 
 /* The fd's entry if I/O calls on it are to be green: a socket with the socket module patched, a

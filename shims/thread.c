@@ -1,7 +1,8 @@
-/* The thread module: pthreads become green threads of the calling OS thread's hub, and the
- * pthread objects the program owns (mutexes, condvars, once, keys) hold green state in their own
- * storage. A pthread_t is the green thread's address. Objects the program made process-shared stay
- * real: other processes cannot see our hub. */
+/* The thread module, thread life: pthreads become green threads of the calling OS thread's hub;
+ * a pthread_t is the green thread's address. Threads the runtime did not make (tpool workers, a
+ * thread a library started behind our back) stay native: their pthread_t is the real one and the
+ * calls that name them are the real ones. Cancellation of green threads is deferred to the
+ * runtime's cancellation points (cancel.c); the sync objects are in mutex.c and sync.c. */
 #include "shim.h"
 #include <sched.h>
 #include <string.h>
@@ -71,10 +72,62 @@ static struct gp_gt *green_thread(pthread_t t)
 	return gp_on(GP_M_THREAD) && gp_is_gt((struct gp_gt *)t) ? (struct gp_gt *)t : NULL;
 }
 
+/* The calling thread as a green thread, or NULL for a native one: an OS thread the runtime did
+ * not start whose hub holds nothing but itself (main's OS thread is main's green thread). */
+static struct gp_gt *green_caller(void)
+{
+	if (!gp_on(GP_M_THREAD))
+		return NULL;
+	struct gp_hub *h = gp_hub();
+	return h->cur != &h->main || h->initial || h->nthreads > 1 ? h->cur : NULL;
+}
+
+/* A green thread joining a native one must not block its hub in the real join: it asks with
+ * pthread_tryjoin_np, sleeping 1 to 20 ms between tries. */
+static int join_native(pthread_t t, void **ret)
+{
+	int r, delay_ms = 1;
+	while ((r = REAL(pthread_tryjoin_np)(t, ret)) == EBUSY) {
+		gp_testcancel();
+		gp_sleep_until(gp_deadline_in((uint64_t)delay_ms * 1000000));
+		delay_ms = delay_ms < 20 ? delay_ms * 2 : 20;
+	}
+	return r;
+}
+
 SHIM int pthread_join(pthread_t t, void **ret)
 {
 	struct gp_gt *g = green_thread(t);
-	return g ? -gp_join(g, ret) : REAL(pthread_join)(t, ret);
+	if (g)
+		return gp_err(gp_join(g, ret, GP_NEVER));
+	if (green_caller())
+		return join_native(t, ret);
+	return REAL(pthread_join)(t, ret);
+}
+
+SHIM int pthread_tryjoin_np(pthread_t t, void **ret)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? -gp_join(g, ret, 0) : REAL(pthread_tryjoin_np)(t, ret);
+}
+
+static int timedjoin(struct gp_gt *g, void **ret, clockid_t clk, const struct timespec *abs)
+{
+	if (abs && !gp_timed_args_ok(clk, abs))
+		return EINVAL;
+	return gp_err(gp_join(g, ret, abs ? gp_deadline_at(clk, abs) : GP_NEVER));
+}
+
+SHIM int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abs)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? timedjoin(g, ret, CLOCK_REALTIME, abs) : REAL(pthread_timedjoin_np)(t, ret, abs);
+}
+
+SHIM int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk, const struct timespec *abs)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? timedjoin(g, ret, clk, abs) : REAL(pthread_clockjoin_np)(t, ret, clk, abs);
 }
 
 SHIM int pthread_detach(pthread_t t)
@@ -83,24 +136,112 @@ SHIM int pthread_detach(pthread_t t)
 	return g ? -gp_detach(g) : REAL(pthread_detach)(t);
 }
 
+/* A green thread's exit unwinds its stack (cleanup handlers, C++ destructors) as glibc's does. */
 SHIM void pthread_exit(void *ret)
 {
-	if (gp_on(GP_M_THREAD))
-		gp_exit(ret);
+	if (green_caller())
+		gp_exit_unwind(ret);
 	REAL(pthread_exit)(ret);
 	__builtin_unreachable();
 }
 
 SHIM pthread_t pthread_self(void)
 {
-	if (!gp_on(GP_M_THREAD))
-		return REAL(pthread_self)();
-	return (pthread_t)gp_self();
+	struct gp_gt *g = green_caller();
+	return g ? (pthread_t)g : REAL(pthread_self)();
 }
 
 SHIM int pthread_equal(pthread_t a, pthread_t b)
 {
 	return a == b;
+}
+
+/* ---- cancellation ---- */
+
+SHIM int pthread_cancel(pthread_t t)
+{
+	struct gp_gt *g = green_thread(t);
+	return g ? -gp_cancel(g) : REAL(pthread_cancel)(t);
+}
+
+SHIM int pthread_setcancelstate(int state, int *old)
+{
+	struct gp_gt *g = green_caller();
+	if (!g)
+		return REAL(pthread_setcancelstate)(state, old);
+	if (state != PTHREAD_CANCEL_ENABLE && state != PTHREAD_CANCEL_DISABLE)
+		return EINVAL;
+	if (old)
+		*old = g->cancel_off ? PTHREAD_CANCEL_DISABLE : PTHREAD_CANCEL_ENABLE;
+	g->cancel_off = state == PTHREAD_CANCEL_DISABLE;
+	if (g->cancel_async)
+		gp_testcancel(); /* asynchronous: a pending request acts at once */
+	return 0;
+}
+
+SHIM int pthread_setcanceltype(int type, int *old)
+{
+	struct gp_gt *g = green_caller();
+	if (!g)
+		return REAL(pthread_setcanceltype)(type, old);
+	if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS)
+		return EINVAL;
+	if (old)
+		*old = g->cancel_async ? PTHREAD_CANCEL_ASYNCHRONOUS : PTHREAD_CANCEL_DEFERRED;
+	g->cancel_async = type == PTHREAD_CANCEL_ASYNCHRONOUS;
+	if (g->cancel_async)
+		gp_testcancel();
+	return 0;
+}
+
+SHIM void pthread_testcancel(void)
+{
+	if (green_caller())
+		gp_testcancel();
+	else
+		REAL(pthread_testcancel)();
+}
+
+/* pthread_cleanup_push/pop expand to these (glibc's cancellation buffers, in the caller's
+ * frame); the _defer/_restore pair also switches to deferred cancellation meanwhile. */
+SHIM void __pthread_register_cancel(void *buf)
+{
+	if (green_caller())
+		gp_cleanup_push(buf);
+	else
+		REAL(__pthread_register_cancel)(buf);
+}
+
+SHIM void __pthread_unregister_cancel(void *buf)
+{
+	if (green_caller())
+		gp_cleanup_pop(buf);
+	else
+		REAL(__pthread_unregister_cancel)(buf);
+}
+
+SHIM void __pthread_unwind_next(void *buf)
+{
+	if (green_caller())
+		gp_cleanup_next(buf);
+	REAL(__pthread_unwind_next)(buf);
+	__builtin_unreachable();
+}
+
+SHIM void __pthread_register_cancel_defer(void *buf)
+{
+	if (green_caller())
+		gp_cleanup_push_defer(buf);
+	else
+		REAL(__pthread_register_cancel_defer)(buf);
+}
+
+SHIM void __pthread_unregister_cancel_restore(void *buf)
+{
+	if (green_caller())
+		gp_cleanup_pop_restore(buf);
+	else
+		REAL(__pthread_unregister_cancel_restore)(buf);
 }
 
 /* ---- calls that name a thread ----
@@ -183,200 +324,9 @@ SHIM int pthread_getschedparam(pthread_t t, int *policy, struct sched_param *p)
 
 SHIM int sched_yield(void)
 {
-	if (!gp_on(GP_M_THREAD))
+	if (!green_caller())
 		return REAL(sched_yield)();
 	gp_yield();
 	return 0;
 }
 
-/* ---- mutexes ---- */
-
-#define KIND_PSHARED 128 /* glibc PTHREAD_MUTEX_PSHARED_BIT */
-
-static struct gp_mutex *gm(pthread_mutex_t *m)
-{
-	struct gp_mutex *g = (struct gp_mutex *)m;
-	return gp_on(GP_M_THREAD) && !(g->kind & KIND_PSHARED) ? g : NULL;
-}
-
-SHIM int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
-{
-	int type = PTHREAD_MUTEX_DEFAULT, shared = PTHREAD_PROCESS_PRIVATE, robust = 0;
-	if (attr) {
-		pthread_mutexattr_gettype(attr, &type);
-		pthread_mutexattr_getpshared(attr, &shared);
-		pthread_mutexattr_getrobust(attr, &robust);
-	}
-	if (!gp_on(GP_M_THREAD) || shared == PTHREAD_PROCESS_SHARED)
-		return REAL(pthread_mutex_init)(m, attr);
-	memset(m, 0, sizeof(*m));
-	((struct gp_mutex *)m)->kind = type | (robust ? 16 : 0);
-	return 0;
-}
-
-SHIM int pthread_mutex_destroy(pthread_mutex_t *m)
-{
-	struct gp_mutex *g = gm(m);
-	if (!g)
-		return REAL(pthread_mutex_destroy)(m);
-	return g->owner || g->wq.head ? EBUSY : 0;
-}
-
-SHIM int pthread_mutex_lock(pthread_mutex_t *m)
-{
-	struct gp_mutex *g = gm(m);
-	return g ? -gp_mutex_lock(g, GP_NEVER) : REAL(pthread_mutex_lock)(m);
-}
-
-SHIM int pthread_mutex_trylock(pthread_mutex_t *m)
-{
-	struct gp_mutex *g = gm(m);
-	return g ? -gp_mutex_trylock(g) : REAL(pthread_mutex_trylock)(m);
-}
-
-/* Timed lock: the deadline is checked only when the lock would block, as glibc does. */
-static int timedlock(struct gp_mutex *g, clockid_t clk, const struct timespec *abs)
-{
-	int r = gp_mutex_trylock(g);
-	if (r != -EBUSY)
-		return -r;
-	if (!gp_timed_args_ok(clk, abs))
-		return EINVAL;
-	return -gp_mutex_lock(g, gp_deadline_at(clk, abs));
-}
-
-SHIM int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abs)
-{
-	struct gp_mutex *g = gm(m);
-	return g ? timedlock(g, CLOCK_REALTIME, abs) : REAL(pthread_mutex_timedlock)(m, abs);
-}
-
-SHIM int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abs)
-{
-	struct gp_mutex *g = gm(m);
-	return g ? timedlock(g, clk, abs) : REAL(pthread_mutex_clocklock)(m, clk, abs);
-}
-
-SHIM int pthread_mutex_unlock(pthread_mutex_t *m)
-{
-	struct gp_mutex *g = gm(m);
-	return g ? -gp_mutex_unlock(g) : REAL(pthread_mutex_unlock)(m);
-}
-
-/* ---- condition variables (both glibc symbol versions bind here; the real ones are 2.3.2) ---- */
-
-static struct gp_cond *gc(pthread_cond_t *c)
-{
-	struct gp_cond *g = (struct gp_cond *)c;
-	return gp_on(GP_M_THREAD) && !(g->pad[4] & 1) ? g : NULL; /* pad[4] is glibc's __wrefs */
-}
-
-SHIM int pthread_cond_init(pthread_cond_t *c, const pthread_condattr_t *attr)
-{
-	int shared = PTHREAD_PROCESS_PRIVATE;
-	clockid_t clk = CLOCK_REALTIME;
-	if (attr) {
-		pthread_condattr_getpshared(attr, &shared);
-		pthread_condattr_getclock(attr, &clk);
-	}
-	if (!gp_on(GP_M_THREAD) || shared == PTHREAD_PROCESS_SHARED)
-		return REAL(pthread_cond_init)(c, attr);
-	memset(c, 0, sizeof(*c));
-	((struct gp_cond *)c)->clock = clk + 1;
-	return 0;
-}
-
-SHIM int pthread_cond_destroy(pthread_cond_t *c)
-{
-	struct gp_cond *g = gc(c);
-	return g ? (g->wq.head ? EBUSY : 0) : REAL(pthread_cond_destroy)(c);
-}
-
-SHIM int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
-{
-	struct gp_cond *g = gc(c);
-	struct gp_mutex *mg = gm(m);
-	if (!g || !mg)
-		return REAL(pthread_cond_wait)(c, m);
-	return -gp_cond_wait(g, mg, GP_NEVER);
-}
-
-static int timedwait(struct gp_cond *g, struct gp_mutex *m, clockid_t clk, const struct timespec *abs)
-{
-	if (!gp_timed_args_ok(clk, abs))
-		return EINVAL;
-	return -gp_cond_wait(g, m, gp_deadline_at(clk, abs));
-}
-
-SHIM int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs)
-{
-	struct gp_cond *g = gc(c);
-	struct gp_mutex *mg = gm(m);
-	if (!g || !mg)
-		return REAL(pthread_cond_timedwait)(c, m, abs);
-	return timedwait(g, mg, g->clock ? g->clock - 1 : CLOCK_REALTIME, abs);
-}
-
-/* C++'s std::condition_variable waits with this (CLOCK_MONOTONIC) since GCC 10. */
-SHIM int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
-				const struct timespec *abs)
-{
-	struct gp_cond *g = gc(c);
-	struct gp_mutex *mg = gm(m);
-	if (!g || !mg)
-		return REAL(pthread_cond_clockwait)(c, m, clk, abs);
-	return timedwait(g, mg, clk, abs);
-}
-
-SHIM int pthread_cond_signal(pthread_cond_t *c)
-{
-	struct gp_cond *g = gc(c);
-	if (!g)
-		return REAL(pthread_cond_signal)(c);
-	gp_cond_signal(g);
-	return 0;
-}
-
-SHIM int pthread_cond_broadcast(pthread_cond_t *c)
-{
-	struct gp_cond *g = gc(c);
-	if (!g)
-		return REAL(pthread_cond_broadcast)(c);
-	gp_cond_broadcast(g);
-	return 0;
-}
-
-/* ---- once and keys ---- */
-
-SHIM int pthread_once(pthread_once_t *once, void (*init)(void))
-{
-	if (!gp_on(GP_M_THREAD))
-		return REAL(pthread_once)(once, init);
-	return gp_once(once, init);
-}
-
-SHIM int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
-{
-	if (!gp_on(GP_M_THREAD))
-		return REAL(pthread_key_create)(key, dtor);
-	unsigned k;
-	int r = gp_key_create(&k, dtor);
-	if (r == 0)
-		*key = k;
-	return -r;
-}
-
-SHIM int pthread_key_delete(pthread_key_t key)
-{
-	return gp_on(GP_M_THREAD) ? -gp_key_delete(key) : REAL(pthread_key_delete)(key);
-}
-
-SHIM void *pthread_getspecific(pthread_key_t key)
-{
-	return gp_on(GP_M_THREAD) ? gp_key_get(key) : REAL(pthread_getspecific)(key);
-}
-
-SHIM int pthread_setspecific(pthread_key_t key, const void *v)
-{
-	return gp_on(GP_M_THREAD) ? -gp_key_set(key, v) : REAL(pthread_setspecific)(key, v);
-}

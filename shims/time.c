@@ -8,10 +8,13 @@
 #include <threads.h>
 #include <unistd.h>
 
-/* Sleep to the deadline; on -EINTR the time left goes to *rem (when given). */
+/* Sleep to the deadline; on -EINTR the time left goes to *rem (when given). Every sleep is a
+ * cancellation point. */
 static int sleep_to(uint64_t deadline, struct timespec *rem)
 {
 	int r = gp_sleep_until(deadline);
+	if (r == -ECANCELED)
+		gp_cancel_act();
 	if (r == -EINTR && rem) {
 		uint64_t now = gp_now(), left = deadline > now ? deadline - now : 0;
 		*rem = (struct timespec){ (time_t)(left / GP_NS), (long)(left % GP_NS) };

@@ -388,8 +388,7 @@ TEST(internal_fd_moves_high)
 
 /* Where there is no room to move it up (a low RLIMIT_NOFILE), a runtime descriptor must still be
  * hidden from exec'd programs: the contract says close-on-exec. */
-TEST_KNOWN_BUG(internal_fd_is_cloexec_even_when_it_cannot_move,
-	       "gp_fd_internal sets FD_CLOEXEC only through F_DUPFD_CLOEXEC; with RLIMIT_NOFILE <= 256 (or when the dup fails) the fd stays where it is without close-on-exec (today's only caller passes an EPOLL_CLOEXEC fd, so it is latent)")
+TEST(internal_fd_is_cloexec_even_when_it_cannot_move)
 {
 	struct rlimit rl;
 	REQUIRE(getrlimit(RLIMIT_NOFILE, &rl) == 0);

@@ -580,8 +580,7 @@ static void *accept_err(void *arg)
 	return (void *)fd;
 }
 
-TEST_KNOWN_BUG(listener_shutdown_reaches_every_acceptor,
-	       "io_loop passes the baton (gp_fd_pass) only after a result >= 0: the first acceptor gets -EINVAL, the others stay parked forever (natively all return EINVAL)")
+TEST(listener_shutdown_reaches_every_acceptor)
 {
 	lfd = listen_loopback(8);
 	REQUIRE(lfd >= 0);
@@ -612,8 +611,7 @@ static void *recv_rst(void *arg)
 
 /* Two threads reading one TCP socket whose peer resets the connection: natively one gets
  * ECONNRESET and the other EOF (0); neither stays blocked. */
-TEST_KNOWN_BUG(connection_reset_reaches_every_reader,
-	       "io_loop passes the baton only after a result >= 0: the reader that gets -ECONNRESET does not wake the next one, which stays parked forever")
+TEST(connection_reset_reaches_every_reader)
 {
 	lfd = listen_loopback(4);
 	REQUIRE(lfd >= 0);
@@ -724,8 +722,7 @@ static void *tcp_read_to_eof(void *arg)
  * which the TCP hint takes as "drained, a later arrival will raise a fresh edge". But the FIN is
  * already in and its edge already consumed: no edge will come. Natively the next read returns 0
  * at once; here it must too (SO_RCVTIMEO bounds the test: -EAGAIN after 1 s is the hang). */
-TEST_KNOWN_BUG(tcp_eof_after_a_short_read,
-	       "io.c TCP read hint: a short read sets rd_empty even when the FIN has already arrived (its EPOLLIN/RDHUP edge consumed before the read); the next recv skips the syscall and parks for an edge that never comes, so a read-until-EOF loop hangs")
+TEST(tcp_eof_after_a_short_read)
 {
 	lfd = listen_loopback(4);
 	REQUIRE(lfd >= 0);

@@ -138,8 +138,7 @@ static void dtor_new(void *v)
 /* POSIX: on pthread_key_create the new key's value is NULL in every thread. A slot freed by a
  * delete and reused by a create must not show (or hand to its destructor) what a thread stored
  * under the old key. */
-TEST_KNOWN_BUG(recreated_key_starts_out_null_in_every_thread,
-	       "key.c has no per-key sequence number (its header comment says it does): a key slot reused after gp_key_delete returns the old key's stale value from gp_key_get in other threads, and its destructor is called with it")
+TEST(recreated_key_starts_out_null_in_every_thread)
 {
 	CHECK_EQ(gp_key_create(&kr, NULL), 0);
 	struct gp_gt *t = spawn(set_then_read_new_key, &kr_new);

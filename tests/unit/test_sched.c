@@ -132,7 +132,7 @@ TEST(join_returns_the_value)
 	CHECK_EQ(join(t), 0x5eed);
 	/* a NULL ret pointer is allowed */
 	t = spawn(quick, NULL);
-	CHECK_EQ(gp_join(t, NULL), 0);
+	CHECK_EQ(gp_join(t, NULL, GP_NEVER), 0);
 	CHECK_EQ(gp_hub()->nthreads, 1);
 }
 
@@ -142,25 +142,25 @@ static long other_join_result = 1;
 static void *join_target(void *arg)
 {
 	void *r = NULL;
-	other_join_result = gp_join(target, &r);
+	other_join_result = gp_join(target, &r, GP_NEVER);
 	return r;
 }
 
 TEST(join_errors)
 {
-	CHECK_EQ(gp_join(gp_self(), NULL), -EDEADLK);
+	CHECK_EQ(gp_join(gp_self(), NULL, GP_NEVER), -EDEADLK);
 	long junk[64] = { 0 };
-	CHECK_EQ(gp_join((struct gp_gt *)junk, NULL), -ESRCH);
-	CHECK_EQ(gp_join(NULL, NULL), -ESRCH);
+	CHECK_EQ(gp_join((struct gp_gt *)junk, NULL, GP_NEVER), -ESRCH);
+	CHECK_EQ(gp_join(NULL, NULL, GP_NEVER), -ESRCH);
 	/* detached */
 	struct gp_gt *t = spawn(slow_value, NULL);
 	CHECK_EQ(gp_detach(t), 0);
-	CHECK_EQ(gp_join(t, NULL), -EINVAL);
+	CHECK_EQ(gp_join(t, NULL, GP_NEVER), -EINVAL);
 	/* already claimed by another joiner */
 	target = spawn(slow_value, (void *)99L);
 	struct gp_gt *j = spawn(join_target, NULL);
 	gp_yield(); /* j parks in its join */
-	CHECK_EQ(gp_join(target, NULL), -EINVAL);
+	CHECK_EQ(gp_join(target, NULL, GP_NEVER), -EINVAL);
 	CHECK_EQ(join(j), 99);
 	CHECK_EQ(other_join_result, 0);
 	sleep_ms(40); /* let the detached one end */
@@ -172,20 +172,20 @@ static int mutual_b_result = 1;
 
 static void *join_b(void *arg)
 {
-	gp_join(mutual_b, NULL);
+	gp_join(mutual_b, NULL, GP_NEVER);
 	return NULL;
 }
 
 static void *join_a(void *arg)
 {
 	gp_yield(); /* a is parked joining us by now */
-	mutual_b_result = gp_join(mutual_a, NULL);
+	mutual_b_result = gp_join(mutual_a, NULL, GP_NEVER);
 	return NULL;
 }
 
 /* glibc: "EDEADLK: a deadlock was detected (e.g., two threads tried to join with each other)". The
  * second joiner of a pair must get EDEADLK instead of parking forever. */
-TEST_KNOWN_BUG(mutual_join_is_edeadlk, "gp_join detects only a self-join: the second of two threads joining each other parks forever (glibc: EDEADLK)")
+TEST(mutual_join_is_edeadlk)
 {
 	mutual_a = spawn(join_b, NULL);
 	mutual_b = spawn(join_a, NULL);
@@ -226,7 +226,7 @@ TEST(detach_semantics)
 	struct gp_spawn_attr a = { .guard_size = SIZE_MAX, .detached = 1 };
 	trace_reset();
 	CHECK_EQ(gp_spawn(&t, &a, mark, (void *)'x'), 0);
-	CHECK_EQ(gp_join(t, NULL), -EINVAL);
+	CHECK_EQ(gp_join(t, NULL, GP_NEVER), -EINVAL);
 	gp_yield();
 	gp_yield();
 	CHECK_STR(trace, "x");
@@ -670,7 +670,7 @@ static void *forker(void *arg)
 			_exit(64);
 		int r = gp_fd_wait(fk_sv[0], f, GP_RD, gp_deadline_in(3000 * MS));
 		bad |= (r != 0) << 3;
-		bad |= (gp_join(t, NULL) != 0) << 4;
+		bad |= (gp_join(t, NULL, GP_NEVER) != 0) << 4;
 		sleep_ms(250); /* the parent's sleeper would have woken by now */
 		bad |= parent_thread_ran_in_child << 5;
 		_exit(bad);

@@ -264,7 +264,7 @@ TEST(overflow_hits_the_guard)
 		struct gp_gt *t;
 		if (gp_spawn(&t, &a, overflow, NULL) != 0)
 			_exit(3);
-		gp_join(t, NULL);
+		gp_join(t, NULL, GP_NEVER);
 		_exit(0);
 	}
 	int st = 0;

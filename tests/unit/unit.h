@@ -1,10 +1,6 @@
 /* A minimal unit-test harness for the runtime, no framework.
  *
  *   TEST(name) { ... }                  a test; tests run in the order they appear in the file
- *   TEST_KNOWN_BUG(name, "why") { ... } a test that exposes a known runtime bug: it still runs, its
- *                                       failure is reported as KNOWN-BUG and not counted as a
- *                                       failure (UNIT_STRICT=1 counts it); if it passes, the line
- *                                       says so, so the mark can be removed
  *   CHECK(c), CHECK_EQ(a, b), CHECK_NE, CHECK_STR(a, b), CHECK_RANGE(x, lo, hi)
  *                                       print file:line, the expression and the values on
  *                                       failure, and go on
@@ -44,32 +40,28 @@
 struct unit_test {
 	const char *name;
 	void (*fn)(void);
-	const char *known_bug; /* NULL, or why the test is expected to fail */
 	int line;
 };
 static struct unit_test unit_tests[UNIT_MAX_TESTS];
 static int unit_count;
 static volatile int unit_failed_now;
 
-static inline void unit_register(const char *name, void (*fn)(void), const char *bug, int line)
+static inline void unit_register(const char *name, void (*fn)(void), int line)
 {
 	if (unit_count == UNIT_MAX_TESTS) {
 		fprintf(stderr, "unit.h: more than %d tests\n", UNIT_MAX_TESTS);
 		abort();
 	}
-	unit_tests[unit_count++] = (struct unit_test){ name, fn, bug, line };
+	unit_tests[unit_count++] = (struct unit_test){ name, fn, line };
 }
 
-#define UNIT_DEFINE(name, bug)                                                  \
+#define TEST(name)                                                              \
 	static void test_##name(void);                                          \
 	__attribute__((constructor)) static void unit_reg_##name(void)          \
 	{                                                                       \
-		unit_register(#name, test_##name, bug, __LINE__);               \
+		unit_register(#name, test_##name, __LINE__);                    \
 	}                                                                       \
 	static void test_##name(void)
-
-#define TEST(name) UNIT_DEFINE(name, NULL)
-#define TEST_KNOWN_BUG(name, why) UNIT_DEFINE(name, why)
 
 #define UNIT_FAILED(...)                                                        \
 	do {                                                                    \
@@ -153,7 +145,7 @@ static inline struct gp_gt *spawn(void *(*fn)(void *), void *arg)
 static inline long join(struct gp_gt *t)
 {
 	void *ret = NULL;
-	int r = t ? gp_join(t, &ret) : -ESRCH;
+	int r = t ? gp_join(t, &ret, GP_NEVER) : -ESRCH;
 	if (r != 0) {
 		printf("  gp_join failed: %d\n", r);
 		unit_failed_now = 1;
@@ -238,8 +230,6 @@ static int unit_run_one(const struct unit_test *t, int nofork, time_t end, char 
 static int run_tests(int argc, char **argv)
 {
 	int nofork = getenv("UNIT_NOFORK") && *getenv("UNIT_NOFORK") == '1';
-	int strict = getenv("UNIT_STRICT") && *getenv("UNIT_STRICT") == '1';
-	int known = 0;
 	time_t end = time(NULL) + UNIT_BINARY_SECONDS;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, unit_on_alarm);
@@ -254,18 +244,12 @@ static int run_tests(int argc, char **argv)
 		int ok = unit_run_one(t, nofork, end, why, sizeof(why));
 		if (ok) {
 			unit_pass++;
-			printf("ok %s%s\n", t->name,
-			       t->known_bug ? " (marked TEST_KNOWN_BUG but passed: remove the mark)" : "");
-		} else if (t->known_bug && !strict) {
-			known++;
-			printf("KNOWN-BUG %s%s: %s\n", t->name, why, t->known_bug);
+			printf("ok %s\n", t->name);
 		} else {
 			unit_fail++;
 			printf("FAIL %s%s\n", t->name, why);
 		}
 	}
-	if (known)
-		printf("%d known runtime bug(s) not counted (UNIT_STRICT=1 counts them)\n", known);
 	printf("%d passed, %d failed\n", unit_pass, unit_fail);
 	return unit_fail != 0;
 }
