@@ -23,12 +23,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_CXX := $(wildcard tests/progs/*.cc)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%) $(PROG_CXX:tests/progs/%.cc=$(BUILD)/tests/progs/%)
+LIB_SRC  := $(wildcard tests/libs/*.c)
+LIB_SO   := $(LIB_SRC:tests/libs/%.c=$(BUILD)/tests/libs/%.so)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
 .PHONY: all deps test unit bats demo bench clean
-all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(BENCH_BIN)
+all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
 deps:
@@ -66,6 +68,9 @@ $(BUILD)/tests/progs/%: tests/progs/%.c
 $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXPROGFLAGS) $< -o $@
+$(BUILD)/tests/libs/%.so: tests/libs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -shared -fPIC $< -o $@
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@

@@ -196,6 +196,18 @@ mask_table() {
   done
 }
 
+@test "GREENPATCH_DEADLOCK takes off, report or abort; anything else stops the program" {
+  for val in off report abort OFF Abort; do
+    run gp_env GREENPATCH_DEADLOCK="$val" "$PROGS/api_info" "$GP_LIB"
+    assert_success
+  done
+  for val in "" 1 yes warn "report " reports; do
+    run env GREENPATCH_DEADLOCK="$val" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    assert_failure 2
+    assert_output "greenpatch: GREENPATCH_DEADLOCK: invalid value '$val' (accepted: off, report, abort)"
+  done
+}
+
 @test "good sizes are accepted" {
   for s in 16k 16384 64K 1M 1m 8388608; do
     for p in 0 1 20 40; do

@@ -133,3 +133,37 @@ thread 2 done"
   same_as_native "$PROGS/thread_names"
   assert_line "names kept per thread: 1 1"
 }
+
+@test "a native thread started by a library behind the preload shares every sync object with green threads" {
+  same_as_native "$PROGS/native_mix" "$ROOT/build/tests/libs/libnativethread.so"
+  assert_line "mutex: counter 60000 (expected 60000)"
+  assert_line "rwlock: a green reader got in while the native thread held the read lock"
+  assert_line "barrier of 4 (3 green, 1 native): serial threads 1 (expected 1)"
+  assert_line "once: ran 1 time(s), every caller saw it done 1"
+  assert_line "join of the native thread: 0, value 42"
+  assert_line "heartbeat went on while green threads waited on the native one: 1"
+}
+
+@test "deadlock: reported once with each thread, what it waits on and a backtrace; the program keeps waiting" {
+  run timeout 3 env LD_PRELOAD="$GP_LIB" "$PROGS/deadlock"
+  assert_failure 124 # it hangs as natively, until timeout stops it
+  assert_line "started"
+  assert_line --partial "greenpatch: deadlock: every green thread waits and nothing can wake them"
+  assert_line --regexp '^  thread [0-9]+ "first": waits on mutex 0x[0-9a-f]+, held by thread [0-9]+ "second"$'
+  assert_line --regexp '^  thread [0-9]+ "second": waits on mutex 0x[0-9a-f]+, held by thread [0-9]+ "first"$'
+  assert_line --regexp '^  thread [0-9]+ "deadlock" \(main\): waits on join 0x[0-9a-f]+ \(thread [0-9]+ "first"\)$'
+  assert_line --regexp '^    #0 0x[0-9a-f]+ first\+0x[0-9a-f]+ in deadlock$'
+  assert_line --regexp '^    #0 0x[0-9a-f]+ main\+0x[0-9a-f]+ in deadlock$'
+  assert_line "greenpatch: waiting on, as the program would without greenpatch"
+  assert_equal "$(grep -c 'greenpatch: deadlock' <<<"$output")" 1
+}
+
+@test "deadlock: GREENPATCH_DEADLOCK=abort aborts after the report, =off says nothing" {
+  run timeout 10 env GREENPATCH_DEADLOCK=abort LD_PRELOAD="$GP_LIB" "$PROGS/deadlock" sem
+  assert_failure 134 # SIGABRT
+  assert_line --regexp '^  thread [0-9]+ "deadlock" \(main\): waits on semaphore 0x[0-9a-f]+$'
+  assert_line "greenpatch: GREENPATCH_DEADLOCK=abort: aborting"
+  run timeout 2 env GREENPATCH_DEADLOCK=off LD_PRELOAD="$GP_LIB" "$PROGS/deadlock"
+  assert_failure 124
+  assert_output "started"
+}

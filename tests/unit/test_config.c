@@ -258,6 +258,27 @@ TEST(threadpool_size)
 	}
 }
 
+TEST(deadlock_setting)
+{
+	static const struct {
+		const char *v;
+		int mode;
+	} good[] = { { "off", 0 }, { "report", 1 }, { "abort", 2 }, { "ABORT", 2 }, { "Report", 1 } };
+	for (int i = 0; i < 5; i++) {
+		char s[64];
+		gp_config.deadlock = 7;
+		snprintf(s, sizeof(s), "DEADLOCK=%s", good[i].v);
+		CHECK_EQ(P(s), ALL5);
+		CHECK_EQ(gp_config.deadlock, good[i].mode);
+	}
+	static const char *bad[] = { "", "1", "0", "yes", "reports", "abort ", "warn" };
+	for (int i = 0; i < 7; i++)
+		expect_bad("GREENPATCH_DEADLOCK", bad[i]);
+	char err[512];
+	CHECK_EQ(parse_one("GREENPATCH_DEADLOCK", "hang", err, sizeof(err)), -1);
+	CHECK_STR(err, "greenpatch: GREENPATCH_DEADLOCK: invalid value 'hang' (accepted: off, report, abort)");
+}
+
 TEST(reads_only_through_the_given_getenv)
 {
 	setenv("GREENPATCH_ALL", "0", 1);
