@@ -60,6 +60,8 @@
 	X(thread, pthread_t, pthread_self, (void), 0) \
 	X(thread, int, pthread_equal, (pthread_t, pthread_t), 0) \
 	X(thread, int, pthread_cancel, (pthread_t), 0) \
+	X(thread, int, pthread_sigmask, (int, const sigset_t *, sigset_t *), 0) \
+	X(thread, int, sigprocmask, (int, const sigset_t *, sigset_t *), 0) \
 	X(thread, int, pthread_setcancelstate, (int, int *), 0) \
 	X(thread, int, pthread_setcanceltype, (int, int *), 0) \
 	X(thread, void, pthread_testcancel, (void), 0) \
@@ -75,6 +77,9 @@
 	X(thread, int, pthread_setaffinity_np, (pthread_t, size_t, const cpu_set_t *), 0) \
 	X(thread, int, pthread_getaffinity_np, (pthread_t, size_t, cpu_set_t *), 0) \
 	X(thread, int, pthread_setschedparam, (pthread_t, int, const struct sched_param *), 0) \
+	X(thread, int, pthread_setschedprio, (pthread_t, int), 0) \
+	X(thread, int, pthread_getcpuclockid, (pthread_t, clockid_t *), 0) \
+	X(thread, int, pthread_sigqueue, (pthread_t, int, const union sigval), 0) \
 	X(thread, int, pthread_getschedparam, (pthread_t, int *, struct sched_param *), 0) \
 	X(thread, int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *), 0) \
 	X(thread, int, pthread_mutex_destroy, (pthread_mutex_t *), 0) \

@@ -127,6 +127,7 @@ static struct gp_hub *hub_create(void)
 	h->cur = &h->main;
 	prctl(PR_GET_NAME, h->main.name); /* the OS thread's name; green threads inherit it as
 					    * Linux threads inherit their creator's */
+	gp_sys_sigmask(SIG_BLOCK, NULL, &h->main.sigmask);
 	gp_gt_init(&h->main, h);
 	gp_cur_hub = h;
 	__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
@@ -136,10 +137,9 @@ static struct gp_hub *hub_create(void)
 	return h;
 }
 
-struct gp_hub *gp_hub(void)
+struct gp_hub *gp_hub_create(void)
 {
-	struct gp_hub *h = gp_cur_hub;
-	return gp_likely(h) ? h : hub_create();
+	return hub_create();
 }
 
 /* The child of fork keeps only the calling green thread, on a fresh epoll set. The other threads'
@@ -227,6 +227,25 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
 		gp_fd_wake(f, GP_WR);
 }
 
+/* While the hub sleeps, a signal any of its threads accepts must get in (a handler that ends a
+ * wait, SIGINT for a program that blocked it in its workers but not in main): the wait runs with
+ * the signals every thread blocks blocked, nothing more. Usually all masks are equal and the
+ * sleeping thread's own is the one. */
+static const uint64_t *sleep_mask(struct gp_hub *h, uint64_t *buf)
+{
+	if (!h->masks_differ)
+		return NULL;
+	uint64_t m = h->cur->sigmask;
+	int differ = 0;
+	for (const struct gp_gt *t = h->all; t; t = t->all_next) {
+		differ |= t->sigmask != m;
+		m &= t->sigmask;
+	}
+	h->masks_differ = differ;
+	*buf = m;
+	return m != h->cur->sigmask ? buf : NULL;
+}
+
 /* One wait of the hub: in epoll, or, with nothing watched yet, on its own futex word (only
  * timers, kicks and signals can end that). */
 static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *tsp)
@@ -237,13 +256,18 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 		tsp = (struct timespec *)&zero;
 		blocks = 0;
 	}
+	uint64_t buf;
+	const uint64_t *mask = blocks ? sleep_mask(h, &buf) : NULL;
 	long n;
-	if (h->epfd < 0)
-		n = tsp && !tsp->tv_sec && !tsp->tv_nsec ? 0
-		    : GP_SC(SYS_futex, &h->sleeping, FUTEX_WAIT_PRIVATE, 1, tsp, 0, 0);
-	else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp)) == -ENOSYS) {
+	if (h->epfd < 0) {
+		if (mask)
+			gp_sys_sigmask(SIG_SETMASK, mask, NULL);
+		n = !blocks ? 0 : GP_SC(SYS_futex, &h->sleeping, FUTEX_WAIT_PRIVATE, 1, tsp, 0, 0);
+		if (mask)
+			gp_sys_sigmask(SIG_SETMASK, &h->cur->sigmask, NULL);
+	} else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
-		n = gp_sys_epoll_wait(h->epfd, ev, GP_EVENTS, ms);
+		n = gp_sys_epoll_pwait(h->epfd, ev, GP_EVENTS, ms, mask);
 	}
 	if (blocks)
 		__atomic_store_n(&h->sleeping, 0, __ATOMIC_RELAXED); /* a kick may have cleared it */

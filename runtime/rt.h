@@ -56,7 +56,13 @@ uint64_t gp_deadline_at(clockid_t clock, const struct timespec *abs);
  * holds. Each object's state is guarded by a word that holds the kernel tid of the OS thread in
  * its short critical section (never held across a park), so a signal handler that interrupts the
  * holder on the same OS thread can tell (gp_lock_mine) and defer instead of spinning for ever. */
-int gp_tid(void); /* the calling OS thread's kernel tid, cached */
+extern GP_TLS int gp_tid_cache;
+int gp_tid_slow(void);
+static inline int gp_tid(void) /* the calling OS thread's kernel tid, cached */
+{
+	int t = gp_tid_cache;
+	return gp_likely(t != 0) ? t : gp_tid_slow();
+}
 void gp_lock_slow(int *l, int me);
 static inline void gp_lock(int *l)
 {
@@ -105,6 +111,7 @@ struct gp_wq {
 	struct gp_waiter *head, *tail;
 };
 void gp_wq_push(struct gp_wq *q, struct gp_waiter *w);
+void gp_wq_push_first(struct gp_wq *q, struct gp_waiter *w);
 void gp_wq_unlink(struct gp_waiter *w);
 struct gp_waiter *gp_wq_pop(struct gp_wq *q);
 /* Wake the first / every waiter of a hub-local q with `status` (see gp_park). Returns how many. */
@@ -173,6 +180,8 @@ struct gp_gt {
 	/* what the current park waits for, for the deadlock report */
 	const char *wait_what;
 	const void *wait_obj;
+	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
+	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
 };
@@ -182,6 +191,8 @@ struct gp_spawn_attr {
 	size_t guard_size; /* SIZE_MAX: one page */
 	void *stack_addr;  /* program-provided stack (lowest address) or NULL */
 	int detached;
+	int has_sigmask;   /* sigmask given (pthread_attr_setsigmask_np), else the creator's */
+	uint64_t sigmask;
 };
 
 /* Create a green thread on the current hub, runnable (not started yet: the caller keeps running,
@@ -195,7 +206,6 @@ void gp_exit(void *ret) __attribute__((noreturn));
  * -ETIMEDOUT, -ECANCELED (a cancellation point). Frees t. */
 int gp_join(struct gp_gt *t, void **ret, uint64_t deadline);
 int gp_detach(struct gp_gt *t);
-struct gp_gt *gp_self(void);                 /* creates the hub (and its main green thread) */
 static inline int gp_is_gt(const struct gp_gt *t) { return t && t->magic == GP_GT_MAGIC; }
 
 /* ---- scheduling ---- */
@@ -220,7 +230,13 @@ int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline);
 /* The same on a queue guarded by *lock, which the caller holds: it is released once the waiter
  * is queued. `what`/`obj` say what it waits for (the deadlock report). */
 int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj);
+/* The same, queued first (a waiter that was woken, lost the race, and keeps its place). */
+int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what,
+			 const void *obj);
 void gp_yield(void);
+/* The calling thread's signal mask (sigprocmask semantics on the kernel's 64-bit set; SIGKILL,
+ * SIGSTOP and glibc's two internal signals cannot be blocked): 0 or -EINVAL. */
+int gp_sigmask(int how, const uint64_t *set, uint64_t *old);
 /* Sleep until the deadline: 0, or -EINTR when a signal handler ran while the hub waited on this
  * thread's behalf (as a native sleep is cut short; the caller reports the time left). */
 int gp_sleep_until(uint64_t deadline);
@@ -242,6 +258,7 @@ struct gp_hub {
 	struct gp_waiter *inbox; /* wake-ups from other OS threads (and signal handlers), LIFO */
 	int sleeping;         /* 1: in a futex wait on this word, 2: in epoll; 0: awake */
 	int deadlock_told;    /* the deadlock report was printed */
+	int masks_differ;     /* some thread's signal mask differs from the others' (see hub_wait) */
 	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
 	unsigned long os_thread; /* the OS thread's real pthread_t (gp_config.os_thread), or 0 */
@@ -249,11 +266,20 @@ struct gp_hub {
 	uint64_t switches, polls;
 };
 
-struct gp_hub *gp_hub(void);                  /* current OS thread's hub, created on first use */
 extern GP_TLS struct gp_hub *gp_cur_hub;
+struct gp_hub *gp_hub_create(void);
+static inline struct gp_hub *gp_hub(void)      /* current OS thread's hub, created on first use */
+{
+	struct gp_hub *h = gp_cur_hub;
+	return gp_likely(h != NULL) ? h : gp_hub_create();
+}
 static inline struct gp_hub *gp_hub_peek(void) /* or NULL: no creation */
 {
 	return gp_cur_hub;
+}
+static inline struct gp_gt *gp_self(void)      /* creates the hub (and its main green thread) */
+{
+	return gp_hub()->cur;
 }
 int gp_hub_epfd(struct gp_hub *h);            /* the hub's epoll fd, made on first need */
 void gp_hub_poll(struct gp_hub *h, int block); /* the hub iteration: timers, then epoll */
@@ -393,6 +419,7 @@ struct gp_mutex {        /* overlays pthread_mutex_t: 40 bytes, __kind kept at o
 	struct gp_wq wq;
 };
 #define GP_MUTEX_ROBUST 16
+#define GP_MUTEX_PI 32
 #define GP_MUTEX_PSHARED 128 /* glibc PTHREAD_MUTEX_PSHARED_BIT: a real, process-shared mutex */
 #define GP_MUTEX_CEIL_SHIFT 19
 enum { GP_MUTEX_DEAD = 1, GP_MUTEX_NOTREC = 2 };
@@ -457,7 +484,7 @@ int gp_rwlock_rdlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -E
 int gp_rwlock_wrlock(struct gp_rwlock *l, uint64_t deadline); /* 0, -EDEADLK, -ETIMEDOUT */
 int gp_rwlock_tryrdlock(struct gp_rwlock *l);                 /* 0, -EBUSY */
 int gp_rwlock_trywrlock(struct gp_rwlock *l);                 /* 0, -EBUSY, -EDEADLK */
-int gp_rwlock_unlock(struct gp_rwlock *l);                    /* 0, -EPERM */
+int gp_rwlock_unlock(struct gp_rwlock *l);                    /* 0, -EPERM (another's write lock) */
 
 /* Barriers: overlays pthread_barrier_t (32 bytes), glibc's __shared (offset 12) left as it was. */
 struct gp_barrier {

@@ -136,7 +136,7 @@ int gp_rwlock_unlock(struct gp_rwlock *l)
 		l->readers--;
 	} else {
 		gp_unlock(&l->lock);
-		return -EPERM;
+		return 0; /* held by nobody: undefined; glibc says 0 (and corrupts the lock) */
 	}
 	struct gp_waiter *chain = l->readers ? NULL : next_turn(l);
 	gp_unlock(&l->lock);

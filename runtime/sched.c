@@ -10,6 +10,7 @@
  * inbox, a lock-free stack the hub drains before each pick, and kicks the hub if it sleeps. */
 #include "rt.h"
 #include "sys.h"
+#include <signal.h>
 #include <string.h>
 
 #define GP_POLL_EVERY 128
@@ -18,16 +19,13 @@ void gp_ctx_switch(void **save_sp, void *load_sp);
 
 static unsigned long gp_next_id = 1;
 static unsigned long gp_alive; /* green threads alive in the process */
-static GP_TLS int gp_tid_cache;
+GP_TLS int gp_tid_cache;
 
 /* ---- locks ---- */
 
-int gp_tid(void)
+int gp_tid_slow(void)
 {
-	int t = gp_tid_cache;
-	if (gp_unlikely(!t))
-		t = gp_tid_cache = (int)GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0);
-	return t;
+	return gp_tid_cache = (int)GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0);
 }
 
 /* fork child: the calling thread has a new tid. */
@@ -65,6 +63,18 @@ void gp_wq_push(struct gp_wq *q, struct gp_waiter *w)
 	else
 		q->head = w;
 	q->tail = w;
+}
+
+void gp_wq_push_first(struct gp_wq *q, struct gp_waiter *w)
+{
+	w->q = q;
+	w->prev = NULL;
+	w->next = q->head;
+	if (q->head)
+		q->head->prev = w;
+	else
+		q->tail = w;
+	q->head = w;
 }
 
 void gp_wq_unlink(struct gp_waiter *w)
@@ -196,6 +206,8 @@ static void reschedule(struct gp_hub *h)
 	next->state = GP_RUNNING;
 	if (next == cur)
 		return;
+	if (gp_unlikely(next->sigmask != cur->sigmask))
+		gp_sys_sigmask(SIG_SETMASK, &next->sigmask, NULL);
 	cur->err = errno;
 	h->cur = next;
 	h->switches++;
@@ -311,12 +323,16 @@ int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
 }
 
 /* Cancellation points pass `what` starting with '!' (it is not printed). */
-int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+static int wait_locked(struct gp_wq *q, int first, int *lock, int tag, uint64_t deadline, const char *what,
+		       const void *obj)
 {
 	struct gp_gt *cur = gp_self();
 	struct gp_waiter w = { .gt = cur, .tag = tag, .lock = lock, .key = obj };
 	int cp = what[0] == '!';
-	gp_wq_push(q, &w);
+	if (first)
+		gp_wq_push_first(q, &w);
+	else
+		gp_wq_push(q, &w);
 	cur->waits = &w;
 	cur->nwaits = 1;
 	cur->state = GP_WAITING;
@@ -324,6 +340,42 @@ int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const
 	cur->wait_obj = obj;
 	gp_unlock(lock);
 	return park_as(cur, deadline, cp);
+}
+
+int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+{
+	return wait_locked(q, 0, lock, tag, deadline, what, obj);
+}
+
+int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+{
+	return wait_locked(q, 1, lock, tag, deadline, what, obj);
+}
+
+#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (3ull << 31)) /* + SIGCANCEL, SIGSETXID */
+
+int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
+{
+	struct gp_hub *h = gp_hub();
+	struct gp_gt *cur = h->cur;
+	uint64_t m = cur->sigmask;
+	if (old)
+		*old = m;
+	if (!set)
+		return how == SIG_BLOCK || how == SIG_UNBLOCK || how == SIG_SETMASK ? 0 : -EINVAL;
+	switch (how) {
+	case SIG_BLOCK: m |= *set; break;
+	case SIG_UNBLOCK: m &= ~*set; break;
+	case SIG_SETMASK: m = *set; break;
+	default: return -EINVAL;
+	}
+	m &= ~UNBLOCKABLE;
+	if (m != cur->sigmask) {
+		cur->sigmask = m;
+		h->masks_differ = 1;
+		gp_sys_sigmask(SIG_SETMASK, &m, NULL);
+	}
+	return 0;
 }
 
 void gp_yield(void)
@@ -401,6 +453,8 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = attr ? attr->detached : 0;
+	t->sigmask = attr && attr->has_sigmask ? attr->sigmask : h->cur->sigmask;
+	h->masks_differ |= t->sigmask != h->cur->sigmask;
 	memcpy(t->name, h->cur->name, sizeof(t->name));
 	gp_gt_init(t, h);
 	gp_ctx_init(t, gt_entry, t);
@@ -478,11 +532,11 @@ int gp_join(struct gp_gt *t, void **ret, uint64_t deadline)
 	if (t == cur || t->joining == cur) /* glibc's "may" error: two threads joining each other */
 		return -EDEADLK;
 	gp_lock(&t->lock);
-	int r = t->detached || t->joined ? -EINVAL
-		: t->state == GP_DONE	 ? 0
-		: deadline == 0		 ? -EBUSY
-		: gp_cancel_due()	 ? -ECANCELED
-					 : 1;
+	int r = deadline == 0 && t->state != GP_DONE ? -EBUSY /* glibc's tryjoin asks this first */
+		: t->detached || t->joined	    ? -EINVAL
+		: t->state == GP_DONE		    ? 0
+		: gp_cancel_due()		    ? -ECANCELED
+						    : 1;
 	if (r <= 0) {
 		t->joined = r == 0 || t->joined;
 		gp_unlock(&t->lock);
@@ -534,7 +588,3 @@ void gp_sched_atfork_child(struct gp_hub *h)
 	all_link(h, h->cur);
 }
 
-struct gp_gt *gp_self(void)
-{
-	return gp_hub()->cur;
-}

@@ -1,8 +1,11 @@
 /* Mutexes, condition variables and once. The state lives inside the program's own
  * pthread_mutex_t / pthread_cond_t / pthread_once_t (see the overlays in rt.h), so static
  * initializers work unchanged; each object's lock word makes it safe between hubs, so a native
- * thread may be on the other side. A mutex is handed directly to the first waiter on unlock
- * (FIFO, no barging, no thundering herd): a contended hand-off is one switch.
+ * thread may be on the other side. An unlock wakes the first waiter (FIFO, no thundering herd),
+ * which then takes the mutex if it is still free when it runs: as with glibc, a running thread
+ * may take a free mutex first. A strict hand-off would be fairer but livelocks std::lock's
+ * lock-one, try-the-others, back-off algorithm: every mutex a backing-off thread lets go would
+ * already belong to the next waiter. A waiter that loses the race keeps its place at the head.
  *
  * Robust mutexes: each thread keeps the list of those it holds (only it touches the list); when
  * it ends they pass to their next owner with EOWNERDEAD, and stay "inconsistent" until
@@ -82,8 +85,8 @@ static int relock(struct gp_mutex *m, uint64_t deadline, int try)
 			return -EAGAIN;
 		m->count++;
 		return 0;
-	case M_ERRORCHECK:
-		return try && !robust(m) ? -EBUSY : -EDEADLK;
+	case M_ERRORCHECK: /* glibc's trylock says EDEADLK only for the robust and PI kinds */
+		return try && !(m->kind & (GP_MUTEX_ROBUST | GP_MUTEX_PI)) ? -EBUSY : -EDEADLK;
 	default: {
 		if (try)
 			return -EBUSY;
@@ -93,6 +96,24 @@ static int relock(struct gp_mutex *m, uint64_t deadline, int try)
 		cur->wait_obj = m;
 		return gp_wait_on(&never, 0, deadline); /* only a timeout ends this */
 	}
+	}
+}
+
+/* m->lock held, m owned by another thread: wait for an unlock, then compete for it. */
+static int contend(struct gp_gt *cur, struct gp_mutex *m, uint64_t deadline)
+{
+	for (int lost = 0;; lost = 1) {
+		int r = lost ? gp_wait_locked_first(&m->wq, &m->lock, 0, deadline, "mutex", m)
+			     : gp_wait_locked(&m->wq, &m->lock, 0, deadline, "mutex", m);
+		if (r)
+			return r; /* timed out */
+		gp_lock(&m->lock);
+		if (!m->owner)
+			return take_free(cur, m);
+		if (deadline != GP_NEVER && gp_now() >= deadline) {
+			gp_unlock(&m->lock);
+			return -ETIMEDOUT;
+		}
 	}
 }
 
@@ -106,9 +127,7 @@ int gp_mutex_lock(struct gp_mutex *m, uint64_t deadline)
 		gp_unlock(&m->lock);
 		return relock(m, deadline, 0);
 	}
-	/* woken by an unlock (or an owner's death) = handed the mutex */
-	int r = gp_wait_locked(&m->wq, &m->lock, 0, deadline, "mutex", m);
-	return taken(cur, m, r);
+	return contend(cur, m, deadline);
 }
 
 int gp_mutex_trylock(struct gp_mutex *m)
@@ -131,18 +150,18 @@ static void wake_chain(struct gp_waiter *w, int status)
 	}
 }
 
-/* Give m up (its owner, or the one unlocking it): to the first waiter, or free. */
-static void release(struct gp_mutex *m, int status)
+/* Give m up (its owner, or the one unlocking it); the first waiter competes for it. */
+static void release(struct gp_mutex *m)
 {
 	gp_lock(&m->lock);
 	struct gp_waiter *w = gp_wq_pop(&m->wq);
-	m->owner = w ? w->gt : NULL;
+	m->owner = NULL;
 	gp_unlock(&m->lock);
 	if (w)
-		gp_wake(w, status, 0);
+		gp_wake(w, 0, 0);
 }
 
-/* Unlocked while inconsistent: nobody can use it any more. */
+/* Unlocked while inconsistent: nobody can use it any more; every waiter finds that out. */
 static void make_unrecoverable(struct gp_mutex *m)
 {
 	gp_lock(&m->lock);
@@ -154,7 +173,7 @@ static void make_unrecoverable(struct gp_mutex *m)
 		chain = w;
 	}
 	gp_unlock(&m->lock);
-	wake_chain(chain, -ENOTRECOVERABLE);
+	wake_chain(chain, 0);
 }
 
 int gp_mutex_unlock(struct gp_mutex *m)
@@ -175,7 +194,7 @@ int gp_mutex_unlock(struct gp_mutex *m)
 			return 0;
 		}
 	}
-	release(m, 0);
+	release(m);
 	return 0;
 }
 
@@ -194,10 +213,10 @@ void gp_mutex_owner_gone(struct gp_gt *t)
 	while (t->nrobust) {
 		struct gp_mutex *m = t->robust[--t->nrobust];
 		gp_lock(&m->lock);
-		m->state |= GP_MUTEX_DEAD;
+		m->state |= GP_MUTEX_DEAD; /* the next to take it hears EOWNERDEAD */
 		m->count = 0;
 		gp_unlock(&m->lock);
-		release(m, -EOWNERDEAD);
+		release(m);
 	}
 	free(t->robust);
 	t->robust = NULL;
@@ -206,9 +225,10 @@ void gp_mutex_owner_gone(struct gp_gt *t)
 
 /* ---- condition variables ---- */
 
-/* Wait: queue on the condvar, release the mutex (all recursion levels), park, take the mutex back
- * whatever ended the wait. A cancellation point: a pending request acts before the mutex is let
- * go, one that ends the wait after it is taken back (cleanup handlers find it locked). */
+/* Wait: queue on the condvar, let go of the mutex, park, take the mutex back whatever ended the
+ * wait. As glibc, a recursive mutex loses one level only (locked twice, it stays locked across
+ * the wait). A cancellation point: a pending request acts before the mutex is let go, one that
+ * ends the wait after it is taken back (cleanup handlers find it locked). */
 int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline)
 {
 	struct gp_gt *cur = gp_self();
@@ -216,7 +236,6 @@ int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline)
 		return -EPERM;
 	if (gp_cancel_due())
 		return -ECANCELED;
-	unsigned count = m->count;
 	struct gp_waiter w = { .gt = cur, .lock = &c->lock, .key = c };
 	gp_lock(&c->lock);
 	gp_wq_push(&c->wq, &w);
@@ -226,13 +245,15 @@ int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline)
 	cur->wait_what = "condition variable";
 	cur->wait_obj = c;
 	gp_unlock(&c->lock);
-	m->count = 0;
-	if (robust(m))
-		held_del(cur, m);
-	release(m, 0); /* may ready a mutex waiter; never parks */
+	if (m->count && m->owner == cur) {
+		m->count--; /* still held: the relock below counts it again */
+	} else {
+		if (robust(m))
+			held_del(cur, m);
+		release(m); /* may ready a mutex waiter; never parks */
+	}
 	int r = gp_park_cp(deadline);
 	int l = gp_mutex_lock(m, GP_NEVER);
-	m->count = count;
 	if (r == -ETIMEDOUT || r == -ECANCELED)
 		return r;
 	return l == -EOWNERDEAD ? l : 0;

@@ -4,6 +4,7 @@
 #define GP_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -44,11 +45,20 @@ static inline long gp_sys_getsockopt(int fd, int lvl, int opt, void *v, socklen_
 	return GP_SC(SYS_getsockopt, fd, lvl, opt, v, l, 0);
 }
 static inline long gp_sys_epoll_ctl(int ep, int op, int fd, struct epoll_event *ev) { return GP_SC(SYS_epoll_ctl, ep, op, fd, ev, 0, 0); }
-static inline long gp_sys_epoll_pwait2(int ep, struct epoll_event *ev, int n, const struct timespec *ts)
+/* mask: the signal mask during the wait (NULL: unchanged), as the kernel's 64-bit set */
+static inline long gp_sys_epoll_pwait2(int ep, struct epoll_event *ev, int n, const struct timespec *ts,
+				       const uint64_t *mask)
 {
-	return GP_SC(SYS_epoll_pwait2, ep, ev, n, ts, 0, 8);
+	return GP_SC(SYS_epoll_pwait2, ep, ev, n, ts, mask, 8);
 }
-static inline long gp_sys_epoll_wait(int ep, struct epoll_event *ev, int n, int ms) { return GP_SC(SYS_epoll_wait, ep, ev, n, ms, 0, 0); }
+static inline long gp_sys_epoll_pwait(int ep, struct epoll_event *ev, int n, int ms, const uint64_t *mask)
+{
+	return GP_SC(SYS_epoll_pwait, ep, ev, n, ms, mask, 8);
+}
+static inline long gp_sys_sigmask(int how, const uint64_t *set, uint64_t *old)
+{
+	return GP_SC(SYS_rt_sigprocmask, how, set, old, 8, 0, 0);
+}
 static inline long gp_sys_ppoll(struct pollfd *p, nfds_t n, const struct timespec *ts)
 {
 	return GP_SC(SYS_ppoll, p, n, ts, 0, 8, 0);

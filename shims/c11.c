@@ -68,7 +68,8 @@ SHIM int mtx_init(mtx_t *m, int type)
 {
 	pthread_mutexattr_t a;
 	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, type & mtx_recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_NORMAL);
+	int rec = type == (mtx_plain | mtx_recursive) || type == (mtx_timed | mtx_recursive); /* as glibc */
+	pthread_mutexattr_settype(&a, rec ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_NORMAL);
 	return thrd_result(pthread_mutex_init((pthread_mutex_t *)m, &a));
 }
 

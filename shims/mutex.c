@@ -4,6 +4,7 @@
  * glibc's encoding (type, robust, protocol, ceiling), so the attribute queries read it as glibc
  * would. */
 #include "shim.h"
+#include <sched.h>
 #include <string.h>
 
 static struct gp_mutex *gm(pthread_mutex_t *m)
@@ -12,7 +13,7 @@ static struct gp_mutex *gm(pthread_mutex_t *m)
 	return gp_on(GP_M_THREAD) && !(g->kind & GP_MUTEX_PSHARED) ? g : NULL;
 }
 
-#define KIND_PI 32
+#define KIND_PI GP_MUTEX_PI
 #define KIND_PP 64
 
 static int mutex_kind(const pthread_mutexattr_t *attr)
@@ -40,30 +41,66 @@ SHIM int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 	return 0;
 }
 
+/* glibc: EBUSY for a locked mutex, except a robust one (its owner may be gone). */
 SHIM int pthread_mutex_destroy(pthread_mutex_t *m)
 {
 	struct gp_mutex *g = gm(m);
 	if (!g)
 		return REAL(pthread_mutex_destroy)(m);
-	return g->owner || g->wq.head ? EBUSY : 0;
+	return (g->owner || g->wq.head) && !(g->kind & GP_MUTEX_ROBUST) ? EBUSY : 0;
+}
+
+/* glibc raises a thread to a PRIO_PROTECT mutex's ceiling when it locks one: the first time the
+ * thread's highest ceiling goes up it calls sched_setscheduler (refused with EINVAL to a
+ * SCHED_OTHER thread), and keeps the raised ceiling even then, so the next locks succeed. Green
+ * threads have no priorities of their own; the OS thread's is the one raised, and only then. */
+static int pp_raise(const struct gp_mutex *g)
+{
+	if (gp_likely(!(g->kind & KIND_PP)))
+		return 0;
+	struct gp_gt *cur = gp_self();
+	int c = (int)((unsigned)g->kind >> GP_MUTEX_CEIL_SHIFT);
+	if (c <= cur->pp_ceiling)
+		return 0;
+	cur->pp_ceiling = c;
+	struct sched_param sp;
+	int policy = sched_getscheduler(0);
+	if (policy < 0 || sched_getparam(0, &sp) < 0)
+		return errno;
+	if (sp.sched_priority >= c)
+		return 0;
+	sp.sched_priority = c;
+	return sched_setscheduler(0, policy, &sp) < 0 ? errno : 0;
 }
 
 SHIM int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct gp_mutex *g = gm(m);
-	return g ? -gp_mutex_lock(g, GP_NEVER) : REAL(pthread_mutex_lock)(m);
+	int r;
+	if (!g)
+		return REAL(pthread_mutex_lock)(m);
+	return (r = pp_raise(g)) ? r : -gp_mutex_lock(g, GP_NEVER);
 }
 
 SHIM int pthread_mutex_trylock(pthread_mutex_t *m)
 {
 	struct gp_mutex *g = gm(m);
-	return g ? -gp_mutex_trylock(g) : REAL(pthread_mutex_trylock)(m);
+	int r;
+	if (!g)
+		return REAL(pthread_mutex_trylock)(m);
+	return (r = pp_raise(g)) ? r : -gp_mutex_trylock(g);
 }
 
-/* Timed lock: the deadline is checked only when the lock would block, as glibc does. */
+/* Timed lock: the clock is checked first, the deadline only when the lock would block, as glibc
+ * does. */
 static int timedlock(struct gp_mutex *g, clockid_t clk, const struct timespec *abs)
 {
-	int r = gp_mutex_trylock(g);
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return EINVAL;
+	int r = pp_raise(g);
+	if (r)
+		return r;
+	r = gp_mutex_trylock(g);
 	if (r != -EBUSY)
 		return -r;
 	if (!gp_timed_args_ok(clk, abs))

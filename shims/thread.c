@@ -42,6 +42,11 @@ static void spawn_attr(const pthread_attr_t *attr, struct gp_spawn_attr *sa)
 		return;
 	pthread_attr_getdetachstate(attr, &ds);
 	sa->detached = ds == PTHREAD_CREATE_DETACHED;
+	sigset_t set;
+	if (pthread_attr_getsigmask_np(attr, &set) == 0) {
+		sa->has_sigmask = 1;
+		memcpy(&sa->sigmask, &set, sizeof(sa->sigmask));
+	}
 	pthread_attr_getguardsize(attr, &sa->guard_size);
 	if (attr_layout_ok()) {
 		const struct glibc_attr *g = (const void *)attr;
@@ -53,10 +58,13 @@ static void spawn_attr(const pthread_attr_t *attr, struct gp_spawn_attr *sa)
 	}
 }
 
+extern char __libc_single_threaded; /* glibc 2.32+: libstdc++ skips atomics while it is 1 */
+
 SHIM int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	if (!gp_on(GP_M_THREAD))
 		return REAL(pthread_create)(t, attr, fn, arg);
+	__libc_single_threaded = 0; /* as the real pthread_create: there are two threads now */
 	struct gp_spawn_attr sa;
 	struct gp_gt *g;
 	spawn_attr(attr, &sa);
@@ -154,6 +162,35 @@ SHIM pthread_t pthread_self(void)
 SHIM int pthread_equal(pthread_t a, pthread_t b)
 {
 	return a == b;
+}
+
+/* ---- signal masks: each green thread has its own, set on the OS thread while it runs ---- */
+
+static int set_mask(int how, const sigset_t *set, sigset_t *old)
+{
+	uint64_t s, o;
+	if (set)
+		memcpy(&s, set, sizeof(s));
+	int r = gp_sigmask(how, set ? &s : NULL, &o);
+	if (r == 0 && old) {
+		sigemptyset(old);
+		memcpy(old, &o, sizeof(o));
+	}
+	return r;
+}
+
+SHIM int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!green_caller())
+		return REAL(pthread_sigmask)(how, set, old);
+	return -set_mask(how, set, old);
+}
+
+SHIM int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	if (!green_caller())
+		return REAL(sigprocmask)(how, set, old);
+	return (int)gp_ret(set_mask(how, set, old));
 }
 
 /* ---- cancellation ---- */
@@ -300,6 +337,24 @@ SHIM int pthread_getattr_np(pthread_t t, pthread_attr_t *a)
 	pthread_attr_setdetachstate(a, g->detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE);
 	pthread_attr_setguardsize(a, g->stack.guard);
 	return pthread_attr_setstack(a, (char *)g->stack.map + g->stack.guard, g->stack.size);
+}
+
+SHIM int pthread_setschedprio(pthread_t t, int prio)
+{
+	return REAL(pthread_setschedprio)(os_thread(t), prio);
+}
+
+/* The CPU time of a green thread is its OS thread's: the clock of the OS thread that runs it. */
+SHIM int pthread_getcpuclockid(pthread_t t, clockid_t *clk)
+{
+	return REAL(pthread_getcpuclockid)(os_thread(t), clk);
+}
+
+SHIM int pthread_sigqueue(pthread_t t, int sig, const union sigval v)
+{
+	if (green_thread(t) && sig == 0)
+		return 0;
+	return REAL(pthread_sigqueue)(os_thread(t), sig, v);
 }
 
 SHIM int pthread_setaffinity_np(pthread_t t, size_t n, const cpu_set_t *set)
