@@ -11,7 +11,7 @@ PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread
 
 DEBS     := gcc g++ make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
-            python3 curl memcached
+            python3 curl memcached apache2-utils iperf
 
 RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)

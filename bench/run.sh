@@ -8,11 +8,13 @@ source "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = quick ]; then
   REPS=3 EREPS=1 TRIPS=50000 HANDOFF_N=10000 CREATE_N=10000 READ_N=200000
+  SEM_N=10000 CXX_N=10000 RW_N=2000000
 else
   REPS=5 EREPS=3 TRIPS=100000 HANDOFF_N=20000 CREATE_N=20000 READ_N=400000
+  SEM_N=20000 CXX_N=20000 RW_N=4000000
 fi
 # Preloaded micro runs are longer: they are 100x faster, and a run must last long enough to time.
-HANDOFF_G=1000000 CREATE_G=200000 SLEEPERS=100000
+HANDOFF_G=1000000 CREATE_G=200000 SEM_G=2000000 CXX_G=1000000 SLEEPERS=100000
 SIZE=512
 
 declare -A RTT THR
@@ -97,8 +99,14 @@ echo
 printf '%-44s %12s %12s %10s\n' "" "native ns" "preload ns" "speedup"
 micro handoff "$HANDOFF_N" "$HANDOFF_G"
 micro_row "(b) mutex+condvar hand-off"
+micro sem_pingpong "$SEM_N" "$SEM_G"
+micro_row "(b2) semaphore ping-pong hand-off"
+micro rwlock_read "$RW_N" "$RW_N"
+micro_row "(b3) rwlock read-mostly, 4 threads"
 micro create_join "$CREATE_N" "$CREATE_G"
 micro_row "(c) pthread create+join"
+micro cxx_create_join "$CXX_N" "$CXX_G"
+micro_row "(c2) std::thread create+join"
 micro ready_read "$READ_N" "$READ_N"
 micro_row "(e) read() of 16 B on a ready socket"
 echo
