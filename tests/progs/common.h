@@ -37,6 +37,41 @@ __attribute__((unused)) static long os_threads(void)
 	return v;
 }
 
+/* An error number as its name ("EBUSY"), "0" for none; for output compared with the native run. */
+__attribute__((unused)) static const char *errname(int e)
+{
+	static char buf[8][16];
+	static int n;
+	if (e == 0)
+		return "0";
+	const char *s = strerrorname_np(e);
+	if (s)
+		return s;
+	n = (n + 1) % 8;
+	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
+	return buf[n];
+}
+
+/* A program made of named parts: run the one argv[1] names; usage (status 2) otherwise. */
+struct part {
+	const char *name;
+	void (*run)(void);
+};
+__attribute__((unused)) static int run_part(int argc, char **argv, const struct part *parts, int n)
+{
+	for (int i = 0; argc > 1 && i < n; i++) {
+		if (!strcmp(argv[1], parts[i].name)) {
+			parts[i].run();
+			return 0;
+		}
+	}
+	fprintf(stderr, "usage: %s", argv[0]);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i ? "|" : " ", parts[i].name);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
 #define CHECK(c)                                                                     \
 	do {                                                                         \
 		if (!(c)) {                                                          \
@@ -54,7 +89,7 @@ __attribute__((unused)) static void *hb_run(void *arg)
 {
 	while (!hb_done) {
 		usleep(10000);
-		hb_ticks++;
+		hb_ticks = hb_ticks + 1;
 	}
 	return arg;
 }

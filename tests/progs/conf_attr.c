@@ -13,20 +13,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 static void defaults_and_setters(void)
 {
 	pthread_attr_t a;
@@ -50,70 +36,70 @@ static void defaults_and_setters(void)
 	pthread_attr_getschedparam(&a, &sp);
 	printf(", priority %d\n", sp.sched_priority);
 
-	printf("attr setdetachstate: DETACHED %s", en(pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)));
+	printf("attr setdetachstate: DETACHED %s", errname(pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)));
 	pthread_attr_getdetachstate(&a, &v);
 	printf("/%d", v == PTHREAD_CREATE_DETACHED);
-	printf(", JOINABLE %s", en(pthread_attr_setdetachstate(&a, PTHREAD_CREATE_JOINABLE)));
-	printf(", 99 %s\n", en(pthread_attr_setdetachstate(&a, 99)));
+	printf(", JOINABLE %s", errname(pthread_attr_setdetachstate(&a, PTHREAD_CREATE_JOINABLE)));
+	printf(", 99 %s\n", errname(pthread_attr_setdetachstate(&a, 99)));
 
-	printf("attr setstacksize: 1 MiB %s", en(pthread_attr_setstacksize(&a, 1 << 20)));
+	printf("attr setstacksize: 1 MiB %s", errname(pthread_attr_setstacksize(&a, 1 << 20)));
 	pthread_attr_getstacksize(&a, &sz);
 	printf("/%d", sz == 1 << 20);
-	printf(", PTHREAD_STACK_MIN %s", en(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN)));
-	printf(", PTHREAD_STACK_MIN+1 %s", en(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN + 1)));
-	printf(", PTHREAD_STACK_MIN-1 %s", en(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN - 1)));
+	printf(", PTHREAD_STACK_MIN %s", errname(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN)));
+	printf(", PTHREAD_STACK_MIN+1 %s", errname(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN + 1)));
+	printf(", PTHREAD_STACK_MIN-1 %s", errname(pthread_attr_setstacksize(&a, PTHREAD_STACK_MIN - 1)));
 	pthread_attr_getstacksize(&a, &sz);
 	printf(" (kept %d)\n", sz == (size_t)PTHREAD_STACK_MIN + 1);
 
-	printf("attr setguardsize: 0 %s", en(pthread_attr_setguardsize(&a, 0)));
+	printf("attr setguardsize: 0 %s", errname(pthread_attr_setguardsize(&a, 0)));
 	pthread_attr_getguardsize(&a, &sz);
 	printf("/%d", sz == 0);
-	printf(", 64 KiB %s", en(pthread_attr_setguardsize(&a, 65536)));
+	printf(", 64 KiB %s", errname(pthread_attr_setguardsize(&a, 65536)));
 	pthread_attr_getguardsize(&a, &sz);
 	printf("/%d", sz == 65536);
-	printf(", 1000 bytes %s", en(pthread_attr_setguardsize(&a, 1000)));
+	printf(", 1000 bytes %s", errname(pthread_attr_setguardsize(&a, 1000)));
 	pthread_attr_getguardsize(&a, &sz);
 	printf(" (reads back 1000: %d)\n", sz == 1000);
 
-	printf("attr setscope: SYSTEM %s", en(pthread_attr_setscope(&a, PTHREAD_SCOPE_SYSTEM)));
-	printf(", PROCESS %s", en(pthread_attr_setscope(&a, PTHREAD_SCOPE_PROCESS)));
-	printf(", 99 %s\n", en(pthread_attr_setscope(&a, 99)));
-	printf("attr setinheritsched: EXPLICIT %s", en(pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED)));
+	printf("attr setscope: SYSTEM %s", errname(pthread_attr_setscope(&a, PTHREAD_SCOPE_SYSTEM)));
+	printf(", PROCESS %s", errname(pthread_attr_setscope(&a, PTHREAD_SCOPE_PROCESS)));
+	printf(", 99 %s\n", errname(pthread_attr_setscope(&a, 99)));
+	printf("attr setinheritsched: EXPLICIT %s", errname(pthread_attr_setinheritsched(&a, PTHREAD_EXPLICIT_SCHED)));
 	pthread_attr_getinheritsched(&a, &v);
 	printf("/%d", v == PTHREAD_EXPLICIT_SCHED);
-	printf(", INHERIT %s", en(pthread_attr_setinheritsched(&a, PTHREAD_INHERIT_SCHED)));
-	printf(", 99 %s\n", en(pthread_attr_setinheritsched(&a, 99)));
-	printf("attr setschedpolicy: FIFO %s", en(pthread_attr_setschedpolicy(&a, SCHED_FIFO)));
+	printf(", INHERIT %s", errname(pthread_attr_setinheritsched(&a, PTHREAD_INHERIT_SCHED)));
+	printf(", 99 %s\n", errname(pthread_attr_setinheritsched(&a, 99)));
+	printf("attr setschedpolicy: FIFO %s", errname(pthread_attr_setschedpolicy(&a, SCHED_FIFO)));
 	pthread_attr_getschedpolicy(&a, &v);
 	printf("/%d", v == SCHED_FIFO);
-	printf(", RR %s", en(pthread_attr_setschedpolicy(&a, SCHED_RR)));
-	printf(", OTHER %s", en(pthread_attr_setschedpolicy(&a, SCHED_OTHER)));
-	printf(", 99 %s\n", en(pthread_attr_setschedpolicy(&a, 99)));
+	printf(", RR %s", errname(pthread_attr_setschedpolicy(&a, SCHED_RR)));
+	printf(", OTHER %s", errname(pthread_attr_setschedpolicy(&a, SCHED_OTHER)));
+	printf(", 99 %s\n", errname(pthread_attr_setschedpolicy(&a, 99)));
 	sp.sched_priority = 0;
-	printf("attr setschedparam OTHER priority 0 %s", en(pthread_attr_setschedparam(&a, &sp)));
+	printf("attr setschedparam OTHER priority 0 %s", errname(pthread_attr_setschedparam(&a, &sp)));
 	sp.sched_priority = 50;
-	printf(", priority 50 %s\n", en(pthread_attr_setschedparam(&a, &sp)));
+	printf(", priority 50 %s\n", errname(pthread_attr_setschedparam(&a, &sp)));
 
 	void *addr = (void *)-1;
 	static char stack_buf[1 << 17] __attribute__((aligned(4096)));
-	printf("attr setstack: 128 KiB %s", en(pthread_attr_setstack(&a, stack_buf, sizeof(stack_buf))));
+	printf("attr setstack: 128 KiB %s", errname(pthread_attr_setstack(&a, stack_buf, sizeof(stack_buf))));
 	sz = 0;
 	pthread_attr_getstack(&a, &addr, &sz);
 	printf(", getstack same %d", addr == stack_buf && sz == sizeof(stack_buf));
 	pthread_attr_getstacksize(&a, &sz);
 	printf(", getstacksize same %d", sz == sizeof(stack_buf));
-	printf(", too small %s\n", en(pthread_attr_setstack(&a, stack_buf, PTHREAD_STACK_MIN - 1)));
-	printf("attr destroy %s\n", en(pthread_attr_destroy(&a)));
+	printf(", too small %s\n", errname(pthread_attr_setstack(&a, stack_buf, PTHREAD_STACK_MIN - 1)));
+	printf("attr destroy %s\n", errname(pthread_attr_destroy(&a)));
 
 	sigset_t set, got;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	CHECK(pthread_attr_init(&a) == 0);
 	r = pthread_attr_getsigmask_np(&a, &got);
-	printf("attr getsigmask_np unset %s", r == PTHREAD_ATTR_NO_SIGMASK_NP ? "PTHREAD_ATTR_NO_SIGMASK_NP" : en(r));
-	printf(", setsigmask_np %s", en(pthread_attr_setsigmask_np(&a, &set)));
+	printf("attr getsigmask_np unset %s", r == PTHREAD_ATTR_NO_SIGMASK_NP ? "PTHREAD_ATTR_NO_SIGMASK_NP" : errname(r));
+	printf(", setsigmask_np %s", errname(pthread_attr_setsigmask_np(&a, &set)));
 	sigemptyset(&got);
-	printf(", get %s/%d\n", en(pthread_attr_getsigmask_np(&a, &got)), sigismember(&got, SIGUSR1));
+	printf(", get %s/%d\n", errname(pthread_attr_getsigmask_np(&a, &got)), sigismember(&got, SIGUSR1));
 	pthread_attr_destroy(&a);
 }
 
@@ -222,18 +208,18 @@ static void detached(void)
 	pthread_attr_destroy(&a);
 	usleep(20000);
 	printf("detached at creation: getattr_np DETACHED %d\n", p.detached);
-	printf("detached at creation: join %s\n", en(pthread_join(t, NULL)));
-	printf("detached at creation: tryjoin %s\n", en(pthread_tryjoin_np(t, NULL)));
-	printf("detached at creation: detach %s\n", en(pthread_detach(t)));
-	printf("detached at creation: kill 0 %s\n", en(pthread_kill(t, 0)));
+	printf("detached at creation: join %s\n", errname(pthread_join(t, NULL)));
+	printf("detached at creation: tryjoin %s\n", errname(pthread_tryjoin_np(t, NULL)));
+	printf("detached at creation: detach %s\n", errname(pthread_detach(t)));
+	printf("detached at creation: kill 0 %s\n", errname(pthread_kill(t, 0)));
 	p.go = 1;
 	usleep(20000);
 
 	memset(&p, 0, sizeof(p));
 	CHECK(pthread_create(&t, NULL, probe_run, &p) == 0);
-	printf("detached later: detach %s", en(pthread_detach(t)));
-	printf(", detach again %s", en(pthread_detach(t)));
-	printf(", join %s\n", en(pthread_join(t, NULL)));
+	printf("detached later: detach %s", errname(pthread_detach(t)));
+	printf(", detach again %s", errname(pthread_detach(t)));
+	printf(", join %s\n", errname(pthread_join(t, NULL)));
 	p.go = 1;
 	usleep(20000);
 }
@@ -249,31 +235,31 @@ static void joins(void)
 	double t0;
 	int r;
 	CHECK(pthread_create(&t, NULL, probe_run, &p) == 0);
-	printf("running thread: tryjoin %s\n", en(pthread_tryjoin_np(t, NULL)));
+	printf("running thread: tryjoin %s\n", errname(pthread_tryjoin_np(t, NULL)));
 	ts = in_ms(CLOCK_REALTIME, 50);
 	t0 = now_ms();
 	r = pthread_timedjoin_np(t, NULL, &ts);
-	printf("running thread: timedjoin +50ms %s waited>=45 %d\n", en(r), now_ms() - t0 >= 45);
+	printf("running thread: timedjoin +50ms %s waited>=45 %d\n", errname(r), now_ms() - t0 >= 45);
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	t0 = now_ms();
 	r = pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts);
-	printf("running thread: clockjoin MONOTONIC +50ms %s waited>=45 %d\n", en(r), now_ms() - t0 >= 45);
+	printf("running thread: clockjoin MONOTONIC +50ms %s waited>=45 %d\n", errname(r), now_ms() - t0 >= 45);
 	ts = in_ms(CLOCK_REALTIME, 50);
 	t0 = now_ms();
 	r = pthread_clockjoin_np(t, NULL, CLOCK_REALTIME, &ts);
-	printf("running thread: clockjoin REALTIME +50ms %s waited>=45 %d\n", en(r), now_ms() - t0 >= 45);
+	printf("running thread: clockjoin REALTIME +50ms %s waited>=45 %d\n", errname(r), now_ms() - t0 >= 45);
 	ts = in_ms(CLOCK_MONOTONIC, 50);
-	printf("running thread: clockjoin PROCESS_CPUTIME_ID %s\n", en(pthread_clockjoin_np(t, NULL, CLOCK_PROCESS_CPUTIME_ID, &ts)));
+	printf("running thread: clockjoin PROCESS_CPUTIME_ID %s\n", errname(pthread_clockjoin_np(t, NULL, CLOCK_PROCESS_CPUTIME_ID, &ts)));
 	/* not tried: a bad tv_nsec, glibc 2.36 then spins until the thread ends and joins it */
 	ts = in_ms(CLOCK_REALTIME, 0);
 	ts.tv_sec -= 10;
-	printf("running thread: timedjoin 10 s in the past %s\n", en(pthread_timedjoin_np(t, NULL, &ts)));
-	printf("running thread: kill 0 %s, kill 99 %s\n", en(pthread_kill(t, 0)), en(pthread_kill(t, 99)));
+	printf("running thread: timedjoin 10 s in the past %s\n", errname(pthread_timedjoin_np(t, NULL, &ts)));
+	printf("running thread: kill 0 %s, kill 99 %s\n", errname(pthread_kill(t, 0)), errname(pthread_kill(t, 99)));
 	p.go = 1;
 	ts = in_ms(CLOCK_REALTIME, 3000);
 	ret = NULL;
 	r = pthread_timedjoin_np(t, &ret, &ts);
-	printf("told to end: timedjoin +3s %s value %ld\n", en(r), (long)ret);
+	printf("told to end: timedjoin +3s %s value %ld\n", errname(r), (long)ret);
 
 	memset(&p, 0, sizeof(p));
 	p.go = 1;
@@ -281,7 +267,7 @@ static void joins(void)
 	usleep(50000); /* it has ended */
 	ret = NULL;
 	r = pthread_tryjoin_np(t, &ret);
-	printf("ended thread: tryjoin %s value %ld\n", en(r), (long)ret);
+	printf("ended thread: tryjoin %s value %ld\n", errname(r), (long)ret);
 	if (r != 0)
 		pthread_join(t, NULL);
 }
@@ -302,21 +288,21 @@ static void names_and_misc(void)
 	pthread_t t;
 	struct probe p = { 0 };
 	CHECK(pthread_create(&t, NULL, named, &p) == 0);
-	printf("names: setname 15 chars %s", en(pthread_setname_np(t, "fifteen-chars-x")));
+	printf("names: setname 15 chars %s", errname(pthread_setname_np(t, "fifteen-chars-x")));
 	memset(buf, 0, sizeof(buf));
 	int r = pthread_getname_np(t, buf, sizeof(buf));
-	printf(", getname %s \"%s\"", en(r), buf);
-	printf(", setname 16 chars %s", en(pthread_setname_np(t, "sixteen-chars-xx")));
+	printf(", getname %s \"%s\"", errname(r), buf);
+	printf(", setname 16 chars %s", errname(pthread_setname_np(t, "sixteen-chars-xx")));
 	memset(buf, 0, sizeof(buf));
 	pthread_getname_np(t, buf, sizeof(buf));
 	printf(" (kept \"%s\")", buf);
-	printf(", getname into 5 bytes %s", en(pthread_getname_np(t, buf, 5)));
+	printf(", getname into 5 bytes %s", errname(pthread_getname_np(t, buf, 5)));
 	r = pthread_getname_np(t, buf, 16);
-	printf(", into 16 bytes %s\n", en(r));
-	printf("names: self setname %s", en(pthread_setname_np(pthread_self(), "conf-main")));
+	printf(", into 16 bytes %s\n", errname(r));
+	printf("names: self setname %s", errname(pthread_setname_np(pthread_self(), "conf-main")));
 	memset(buf, 0, sizeof(buf));
 	r = pthread_getname_np(pthread_self(), buf, sizeof(buf));
-	printf(", getname %s \"%s\"", en(r), buf);
+	printf(", getname %s \"%s\"", errname(r), buf);
 	memset(buf, 0, sizeof(buf));
 	pthread_getname_np(t, buf, sizeof(buf));
 	printf(", the other thread's still \"%s\"\n", buf);
@@ -326,49 +312,35 @@ static void names_and_misc(void)
 	printf("misc: sched_yield %d", sched_yield());
 	printf(", equal(self, self) %d", pthread_equal(pthread_self(), pthread_self()) != 0);
 	printf(", equal(self, other) %d", pthread_equal(pthread_self(), t) != 0);
-	printf(", join self %s", en(pthread_join(pthread_self(), NULL)));
-	printf(", kill self 0 %s\n", en(pthread_kill(pthread_self(), 0)));
+	printf(", join self %s", errname(pthread_join(pthread_self(), NULL)));
+	printf(", kill self 0 %s\n", errname(pthread_kill(pthread_self(), 0)));
 
 	int pol = -1;
 	struct sched_param sp = { .sched_priority = -1 };
 	r = pthread_getschedparam(pthread_self(), &pol, &sp);
-	printf("sched: getschedparam %s policy OTHER %d priority %d", en(r), pol == SCHED_OTHER, sp.sched_priority);
+	printf("sched: getschedparam %s policy OTHER %d priority %d", errname(r), pol == SCHED_OTHER, sp.sched_priority);
 	sp.sched_priority = 0;
-	printf(", setschedparam OTHER 0 %s", en(pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)));
-	printf(", setschedprio 0 %s", en(pthread_setschedprio(pthread_self(), 0)));
+	printf(", setschedparam OTHER 0 %s", errname(pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)));
+	printf(", setschedprio 0 %s", errname(pthread_setschedprio(pthread_self(), 0)));
 	sp.sched_priority = 5;
-	printf(", setschedparam OTHER 5 %s\n", en(pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)));
+	printf(", setschedparam OTHER 5 %s\n", errname(pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp)));
 
 	printf("concurrency: get %d", pthread_getconcurrency());
-	printf(", set 3 %s", en(pthread_setconcurrency(3)));
+	printf(", set 3 %s", errname(pthread_setconcurrency(3)));
 	printf(", get %d", pthread_getconcurrency());
-	printf(", set -1 %s", en(pthread_setconcurrency(-1)));
-	printf(", set 0 %s\n", en(pthread_setconcurrency(0)));
+	printf(", set -1 %s", errname(pthread_setconcurrency(-1)));
+	printf(", set 0 %s\n", errname(pthread_setconcurrency(0)));
 
 	clockid_t cid;
 	struct timespec ts;
 	r = pthread_getcpuclockid(pthread_self(), &cid);
-	printf("cpu clock: getcpuclockid %s, clock_gettime %d\n", en(r), r == 0 ? clock_gettime(cid, &ts) : -2);
+	printf("cpu clock: getcpuclockid %s, clock_gettime %d\n", errname(r), r == 0 ? clock_gettime(cid, &ts) : -2);
 }
 
 int main(int argc, char **argv)
 {
 	alarm(20); /* a watchdog: a hang ends the program */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *what = argc > 1 ? argv[1] : "";
-	if (!strcmp(what, "attr"))
-		defaults_and_setters();
-	else if (!strcmp(what, "threads"))
-		created();
-	else if (!strcmp(what, "joins"))
-		joins();
-	else if (!strcmp(what, "detached"))
-		detached();
-	else if (!strcmp(what, "misc"))
-		names_and_misc();
-	else {
-		fprintf(stderr, "usage: conf_attr attr|threads|joins|detached|misc\n");
-		return 2;
-	}
-	return 0;
+	static const struct part parts[] = { { "attr", defaults_and_setters }, { "threads", created }, { "joins", joins }, { "detached", detached }, { "misc", names_and_misc } };
+	return run_part(argc, argv, parts, (int)(sizeof(parts) / sizeof(parts[0])));
 }

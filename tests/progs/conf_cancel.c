@@ -20,20 +20,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 /* ---- one blocking cancellation point per case ---- */
 
 struct ccase;
@@ -309,18 +295,18 @@ static void run_case(const char *name, block_fn block)
 	int r = pthread_cancel(t);
 	void *value = NULL;
 	if (!join_ended(t, &c->ended, 2000, &value)) {
-		printf("cancel in %s: cancel %s, still not ended after 2 s\n", name, en(r));
+		printf("cancel in %s: cancel %s, still not ended after 2 s\n", name, errname(r));
 		return; /* bx stays allocated: the thread may still use it */
 	}
-	printf("cancel in %s: cancel %s, joined PTHREAD_CANCELED %d, cleanup ran %d", name, en(r), value == PTHREAD_CANCELED,
+	printf("cancel in %s: cancel %s, joined PTHREAD_CANCELED %d, cleanup ran %d", name, errname(r), value == PTHREAD_CANCELED,
 	       c->cleanup_ran);
 	if (block == b_deferred_yield)
 		printf(", the loop ran to its end first %d", c->returned == 2);
 	else
 		printf(", returned from the call %d", c->returned);
 	if (c->m) {
-		printf(", handler's unlock %s", en(c->unlock_in_cleanup));
-		printf(", other trylock after %s", en(pthread_mutex_trylock(c->m)));
+		printf(", handler's unlock %s", errname(c->unlock_in_cleanup));
+		printf(", other trylock after %s", errname(pthread_mutex_trylock(c->m)));
 	}
 	if (block == b_join) {
 		void *jv = NULL;
@@ -446,10 +432,10 @@ static void cond_mutex_held(void)
 		pthread_mutex_unlock(&cm);
 	if (join_ended(t, &cw_ended, 2000, NULL))
 		printf("cond_wait cancelled while the canceller holds the mutex: canceller locked it %s, handler ran before the unlock %d, after %d\n",
-		       en(lr), before, cw_handler);
+		       errname(lr), before, cw_handler);
 	else
 		printf("cond_wait cancelled while the canceller holds the mutex: canceller locked it %s, still not ended after 2 s\n",
-		       en(lr));
+		       errname(lr));
 }
 
 /* ---- pthread_mutex_lock is not a cancellation point ---- */
@@ -531,27 +517,27 @@ static void disabled(void)
 	ds_cancelled_sent = 1;
 	if (join_ended(t, &ds_ended, 3000, &v))
 		printf("cancel while DISABLE: cancel %s, old state ENABLE %d, the sleep finished %d, went on after ENABLE %d (old DISABLE %d), cancelled at testcancel %d\n",
-		       en(r), ds_old_state == PTHREAD_CANCEL_ENABLE, ds_slept, ds_after_enable >= 1,
+		       errname(r), ds_old_state == PTHREAD_CANCEL_ENABLE, ds_slept, ds_after_enable >= 1,
 		       ds_old_state2 == PTHREAD_CANCEL_DISABLE, v == PTHREAD_CANCELED && ds_after_enable == 1);
 	else
-		printf("cancel while DISABLE: cancel %s, not ended after 3 s\n", en(r));
+		printf("cancel while DISABLE: cancel %s, not ended after 3 s\n", errname(r));
 }
 
 static void *setters_thread(void *arg)
 {
 	int old = -1, r;
 	r = pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	printf("setcancelstate: DISABLE %s old ENABLE %d", en(r), old == PTHREAD_CANCEL_ENABLE);
+	printf("setcancelstate: DISABLE %s old ENABLE %d", errname(r), old == PTHREAD_CANCEL_ENABLE);
 	r = pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-	printf(", ENABLE %s old DISABLE %d", en(r), old == PTHREAD_CANCEL_DISABLE);
-	printf(", 99 %s", en(pthread_setcancelstate(99, &old)));
-	printf(", NULL old %s\n", en(pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL)));
+	printf(", ENABLE %s old DISABLE %d", errname(r), old == PTHREAD_CANCEL_DISABLE);
+	printf(", 99 %s", errname(pthread_setcancelstate(99, &old)));
+	printf(", NULL old %s\n", errname(pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL)));
 	r = pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
-	printf("setcanceltype: ASYNCHRONOUS %s old DEFERRED %d", en(r), old == PTHREAD_CANCEL_DEFERRED);
+	printf("setcanceltype: ASYNCHRONOUS %s old DEFERRED %d", errname(r), old == PTHREAD_CANCEL_DEFERRED);
 	r = pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, &old);
-	printf(", DEFERRED %s old ASYNCHRONOUS %d", en(r), old == PTHREAD_CANCEL_ASYNCHRONOUS);
-	printf(", 99 %s", en(pthread_setcanceltype(99, &old)));
-	printf(", NULL old %s\n", en(pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL)));
+	printf(", DEFERRED %s old ASYNCHRONOUS %d", errname(r), old == PTHREAD_CANCEL_ASYNCHRONOUS);
+	printf(", 99 %s", errname(pthread_setcanceltype(99, &old)));
+	printf(", NULL old %s\n", errname(pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL)));
 	return NULL;
 }
 
@@ -664,7 +650,7 @@ static void others(void)
 	usleep(50000); /* it has returned, not joined yet */
 	int r = pthread_cancel(t);
 	CHECK(pthread_join(t, &v) == 0);
-	printf("cancel of an ended, unjoined thread: %s, joined value %ld\n", en(r), (long)v);
+	printf("cancel of an ended, unjoined thread: %s, joined value %ld\n", errname(r), (long)v);
 }
 
 int main(int argc, char **argv)

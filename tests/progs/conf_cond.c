@@ -9,20 +9,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 static void *trylock_run(void *arg)
 {
 	pthread_mutex_t *m = arg;
@@ -66,10 +52,10 @@ static void attrs(void)
 		int r = pthread_condattr_setclock(&a, clocks[i].c);
 		c = -1;
 		pthread_condattr_getclock(&a, &c);
-		printf(" %s %s/%s", clocks[i].name, en(r), c == clocks[i].c ? "set" : "unchanged");
+		printf(" %s %s/%s", clocks[i].name, errname(r), c == clocks[i].c ? "set" : "unchanged");
 	}
 	printf("\n");
-	printf("condattr destroy %s\n", en(pthread_condattr_destroy(&a)));
+	printf("condattr destroy %s\n", errname(pthread_condattr_destroy(&a)));
 }
 
 static void timeouts(void)
@@ -88,55 +74,55 @@ static void timeouts(void)
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	t0 = now_ms();
 	r = pthread_cond_timedwait(&mono, &m, &ts);
-	printf("condattr MONOTONIC, timedwait +50ms: %s, waited>=45 %d, mutex held after (other trylock) %s\n", en(r),
-	       now_ms() - t0 >= 45, en(other_trylock(&m)));
+	printf("condattr MONOTONIC, timedwait +50ms: %s, waited>=45 %d, mutex held after (other trylock) %s\n", errname(r),
+	       now_ms() - t0 >= 45, errname(other_trylock(&m)));
 	ts = in_ms(CLOCK_REALTIME, 50);
 	t0 = now_ms();
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf("default clock, timedwait +50ms: %s, waited>=45 %d, mutex held after %s\n", en(r), now_ms() - t0 >= 45,
-	       en(other_trylock(&m)));
+	printf("default clock, timedwait +50ms: %s, waited>=45 %d, mutex held after %s\n", errname(r), now_ms() - t0 >= 45,
+	       errname(other_trylock(&m)));
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	t0 = now_ms();
 	r = pthread_cond_clockwait(&cv, &m, CLOCK_MONOTONIC, &ts);
-	printf("clockwait MONOTONIC +50ms: %s, waited>=45 %d, mutex held after %s\n", en(r), now_ms() - t0 >= 45,
-	       en(other_trylock(&m)));
+	printf("clockwait MONOTONIC +50ms: %s, waited>=45 %d, mutex held after %s\n", errname(r), now_ms() - t0 >= 45,
+	       errname(other_trylock(&m)));
 	ts = in_ms(CLOCK_REALTIME, 50);
 	t0 = now_ms();
 	r = pthread_cond_clockwait(&mono, &m, CLOCK_REALTIME, &ts); /* the clock argument wins */
-	printf("clockwait REALTIME +50ms on a MONOTONIC condvar: %s, waited>=45 %d, mutex held after %s\n", en(r),
-	       now_ms() - t0 >= 45, en(other_trylock(&m)));
+	printf("clockwait REALTIME +50ms on a MONOTONIC condvar: %s, waited>=45 %d, mutex held after %s\n", errname(r),
+	       now_ms() - t0 >= 45, errname(other_trylock(&m)));
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	r = pthread_cond_clockwait(&cv, &m, CLOCK_PROCESS_CPUTIME_ID, &ts);
-	printf("clockwait PROCESS_CPUTIME_ID: %s, mutex held after %s", en(r), en(other_trylock(&m)));
+	printf("clockwait PROCESS_CPUTIME_ID: %s, mutex held after %s", errname(r), errname(other_trylock(&m)));
 	r = pthread_cond_clockwait(&cv, &m, 99, &ts);
-	printf("; clock 99: %s\n", en(r));
+	printf("; clock 99: %s\n", errname(r));
 	ts = in_ms(CLOCK_REALTIME, 50);
 	ts.tv_nsec = 1000000000L;
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf("timedwait tv_nsec=1000000000: %s", en(r));
+	printf("timedwait tv_nsec=1000000000: %s", errname(r));
 	ts.tv_nsec = -1;
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf(", tv_nsec=-1: %s", en(r));
+	printf(", tv_nsec=-1: %s", errname(r));
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	ts.tv_nsec = 1000000000L;
 	r = pthread_cond_clockwait(&cv, &m, CLOCK_MONOTONIC, &ts);
-	printf(", clockwait tv_nsec=1000000000: %s, mutex held after %s\n", en(r), en(other_trylock(&m)));
+	printf(", clockwait tv_nsec=1000000000: %s, mutex held after %s\n", errname(r), errname(other_trylock(&m)));
 	ts = in_ms(CLOCK_REALTIME, 0);
 	ts.tv_sec -= 10;
 	t0 = now_ms();
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf("timedwait 10 s in the past: %s", en(r));
+	printf("timedwait 10 s in the past: %s", errname(r));
 	ts = (struct timespec){ 0, 0 };
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf(", at 0: %s", en(r));
+	printf(", at 0: %s", errname(r));
 	ts = (struct timespec){ -1, 0 };
 	r = pthread_cond_timedwait(&cv, &m, &ts);
-	printf(", tv_sec=-1: %s", en(r));
+	printf(", tv_sec=-1: %s", errname(r));
 	ts = in_ms(CLOCK_MONOTONIC, 0);
 	ts.tv_sec -= 10;
 	r = pthread_cond_clockwait(&cv, &m, CLOCK_MONOTONIC, &ts);
-	printf(", clockwait 10 s in the past: %s, all quick %d, mutex held after %s\n", en(r), now_ms() - t0 < 500,
-	       en(other_trylock(&m)));
+	printf(", clockwait 10 s in the past: %s, all quick %d, mutex held after %s\n", errname(r), now_ms() - t0 < 500,
+	       errname(other_trylock(&m)));
 	pthread_mutex_unlock(&m);
 
 	pthread_mutex_t em;
@@ -147,13 +133,13 @@ static void timeouts(void)
 	pthread_mutexattr_destroy(&ma);
 	ts = in_ms(CLOCK_REALTIME, 50);
 	r = pthread_cond_timedwait(&cv, &em, &ts);
-	printf("errorcheck mutex not held: timedwait %s", en(r));
+	printf("errorcheck mutex not held: timedwait %s", errname(r));
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	r = pthread_cond_clockwait(&cv, &em, CLOCK_MONOTONIC, &ts);
-	printf(", clockwait %s", en(r));
-	printf(", mutex free after %s\n", en(other_trylock(&em)));
+	printf(", clockwait %s", errname(r));
+	printf(", mutex free after %s\n", errname(other_trylock(&em)));
 	pthread_mutex_destroy(&em);
-	printf("destroy unused condvar %s\n", en(pthread_cond_destroy(&mono)));
+	printf("destroy unused condvar %s\n", errname(pthread_cond_destroy(&mono)));
 }
 
 /* ---- waking ---- */
@@ -218,7 +204,7 @@ static void waking(void)
 	struct timespec ts = in_ms(CLOCK_REALTIME, 50);
 	int r = pthread_cond_timedwait(&cv, &m, &ts);
 	pthread_mutex_unlock(&m);
-	printf("signal and broadcast before anyone waits are lost: later timedwait %s\n", en(r));
+	printf("signal and broadcast before anyone waits are lost: later timedwait %s\n", errname(r));
 
 	for (int i = 0; i < 6; i++)
 		CHECK(pthread_create(&t[i], NULL, token_waiter, NULL) == 0);
@@ -320,7 +306,7 @@ static void recursive(void)
 	if (r_done)
 		pthread_join(t, NULL);
 	printf("recursive mutex locked twice around a wait: other trylock during the wait %s, waiter done %d, flag seen %s, then unlocks until error %d\n",
-	       en(tr), r_done, en(r_result), r_unlocks);
+	       errname(tr), r_done, errname(r_result), r_unlocks);
 }
 
 /* ---- predicate loops: a broadcast per item, 4 consumers, 1 producer ---- */
@@ -392,6 +378,6 @@ int main(void)
 	waking();
 	recursive();
 	predicate();
-	printf("destroy %s\n", en(pthread_cond_destroy(&cv)));
+	printf("destroy %s\n", errname(pthread_cond_destroy(&cv)));
 	return 0;
 }

@@ -10,20 +10,6 @@
 #include "common.h"
 
 /* An error number's name ("EBUSY"), "0" for success. */
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 /* Run one operation on a mutex in a new thread and return its result. */
 enum op { OP_TRYLOCK, OP_UNLOCK, OP_TIMED, OP_CLOCK_MONO, OP_CLOCK_REAL, OP_CLOCK_BAD,
 	  OP_TIMED_BAD_NSEC, OP_TIMED_NEG_NSEC, OP_TIMED_PAST, OP_TIMED_NEG_SEC };
@@ -106,26 +92,26 @@ static void exercise(const char *name, pthread_mutex_t *m, enum kind k)
 {
 	if (name)
 		printf("%s: ", name);
-	printf("lock %s", en(pthread_mutex_lock(m)));
-	printf(", trylock %s", en(pthread_mutex_trylock(m)));
+	printf("lock %s", errname(pthread_mutex_lock(m)));
+	printf(", trylock %s", errname(pthread_mutex_trylock(m)));
 	int held = 1 + (k == K_RECURSIVE);
 	if (k != K_NORMAL) { /* relocking a normal mutex deadlocks */
 		int r = pthread_mutex_lock(m);
 		held += (r == 0);
-		printf(", relock %s", en(r));
+		printf(", relock %s", errname(r));
 	}
-	printf(", other trylock %s", en(in_other(m, OP_TRYLOCK, 0).result));
+	printf(", other trylock %s", errname(in_other(m, OP_TRYLOCK, 0).result));
 	if (k != K_NORMAL) /* undefined for a normal mutex */
-		printf(", other unlock %s", en(in_other(m, OP_UNLOCK, 0).result));
-	printf(", destroy locked %s", en(pthread_mutex_destroy(m)));
+		printf(", other unlock %s", errname(in_other(m, OP_UNLOCK, 0).result));
+	printf(", destroy locked %s", errname(pthread_mutex_destroy(m)));
 	int unlocks = 0, r = 0;
 	while (unlocks < held && (r = pthread_mutex_unlock(m)) == 0)
 		unlocks++;
 	printf(", unlocks %d", unlocks);
 	if (k != K_NORMAL) /* undefined for a normal mutex */
-		printf(", unlock unlocked %s", en(pthread_mutex_unlock(m)));
-	printf(", other trylock after %s", en(in_other(m, OP_TRYLOCK, 0).result));
-	printf(", destroy %s\n", en(pthread_mutex_destroy(m)));
+		printf(", unlock unlocked %s", errname(pthread_mutex_unlock(m)));
+	printf(", other trylock after %s", errname(in_other(m, OP_TRYLOCK, 0).result));
+	printf(", destroy %s\n", errname(pthread_mutex_destroy(m)));
 }
 
 static void with_type(const char *name, int type, enum kind k)
@@ -138,7 +124,7 @@ static void with_type(const char *name, int type, enum kind k)
 	pthread_mutexattr_gettype(&a, &got);
 	CHECK(pthread_mutex_init(&m, &a) == 0);
 	pthread_mutexattr_destroy(&a);
-	printf("%s: settype %s, gettype same %d, ", name, en(r), got == type);
+	printf("%s: settype %s, gettype same %d, ", name, errname(r), got == type);
 	exercise(NULL, &m, k);
 }
 
@@ -212,16 +198,16 @@ static void types(void)
 	int extra = pthread_mutex_unlock(&m);
 	int other_after = in_other(&m, OP_TRYLOCK, 0).result;
 	printf("recursive depth 1000: failed locks %d, failed unlocks %d, other trylock at 1000 %s, at 1 %s, after %s, extra unlock %s\n",
-	       bad_lock, bad_unlock, en(other_mid), en(other_last), en(other_after), en(extra));
+	       bad_lock, bad_unlock, errname(other_mid), errname(other_last), errname(other_after), errname(extra));
 	pthread_mutex_destroy(&m);
 
 	/* never-locked unlocks */
 	CHECK(pthread_mutex_init(&m, &a) == 0);
-	printf("recursive never locked: unlock %s", en(pthread_mutex_unlock(&m)));
+	printf("recursive never locked: unlock %s", errname(pthread_mutex_unlock(&m)));
 	pthread_mutex_destroy(&m);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
 	CHECK(pthread_mutex_init(&m, &a) == 0);
-	printf("; errorcheck never locked: unlock %s\n", en(pthread_mutex_unlock(&m)));
+	printf("; errorcheck never locked: unlock %s\n", errname(pthread_mutex_unlock(&m)));
 	pthread_mutex_destroy(&m);
 	pthread_mutexattr_destroy(&a);
 
@@ -235,7 +221,7 @@ static void types(void)
 
 static void show(const char *what, struct job j)
 {
-	printf("%s -> %s, waited>=45 %d\n", what, en(j.result), j.waited >= 45);
+	printf("%s -> %s, waited>=45 %d\n", what, errname(j.result), j.waited >= 45);
 }
 
 struct holder {
@@ -284,21 +270,21 @@ static void timed(void)
 	show("held: timedlock realtime +50ms", in_other(&m, OP_TIMED, 50));
 	show("held: clocklock monotonic +50ms", in_other(&m, OP_CLOCK_MONO, 50));
 	show("held: clocklock realtime +50ms", in_other(&m, OP_CLOCK_REAL, 50));
-	printf("held: clocklock CLOCK_PROCESS_CPUTIME_ID -> %s\n", en(in_other(&m, OP_CLOCK_BAD, 50).result));
-	printf("held: timedlock tv_nsec=1000000000 -> %s", en(in_other(&m, OP_TIMED_BAD_NSEC, 50).result));
-	printf(", tv_nsec=-1 -> %s\n", en(in_other(&m, OP_TIMED_NEG_NSEC, 50).result));
-	printf("held: timedlock 10 s in the past -> %s", en(in_other(&m, OP_TIMED_PAST, 0).result));
-	printf(", tv_sec=-1 -> %s\n", en(in_other(&m, OP_TIMED_NEG_SEC, 0).result));
+	printf("held: clocklock CLOCK_PROCESS_CPUTIME_ID -> %s\n", errname(in_other(&m, OP_CLOCK_BAD, 50).result));
+	printf("held: timedlock tv_nsec=1000000000 -> %s", errname(in_other(&m, OP_TIMED_BAD_NSEC, 50).result));
+	printf(", tv_nsec=-1 -> %s\n", errname(in_other(&m, OP_TIMED_NEG_NSEC, 50).result));
+	printf("held: timedlock 10 s in the past -> %s", errname(in_other(&m, OP_TIMED_PAST, 0).result));
+	printf(", tv_sec=-1 -> %s\n", errname(in_other(&m, OP_TIMED_NEG_SEC, 0).result));
 	CHECK(pthread_mutex_unlock(&m) == 0);
 
 	/* free: the lock is taken at once whatever the deadline, except for a bad clock */
-	printf("free: clocklock CLOCK_PROCESS_CPUTIME_ID -> %s\n", en(in_other(&m, OP_CLOCK_BAD, 50).result));
-	printf("free: timedlock tv_nsec=1000000000 -> %s", en(in_other(&m, OP_TIMED_BAD_NSEC, 50).result));
-	printf(", tv_nsec=-1 -> %s\n", en(in_other(&m, OP_TIMED_NEG_NSEC, 50).result));
-	printf("free: timedlock 10 s in the past -> %s", en(in_other(&m, OP_TIMED_PAST, 0).result));
-	printf(", tv_sec=-1 -> %s\n", en(in_other(&m, OP_TIMED_NEG_SEC, 0).result));
-	printf("free: clocklock monotonic +50ms -> %s", en(in_other(&m, OP_CLOCK_MONO, 50).result));
-	printf(", realtime +50ms -> %s\n", en(in_other(&m, OP_CLOCK_REAL, 50).result));
+	printf("free: clocklock CLOCK_PROCESS_CPUTIME_ID -> %s\n", errname(in_other(&m, OP_CLOCK_BAD, 50).result));
+	printf("free: timedlock tv_nsec=1000000000 -> %s", errname(in_other(&m, OP_TIMED_BAD_NSEC, 50).result));
+	printf(", tv_nsec=-1 -> %s\n", errname(in_other(&m, OP_TIMED_NEG_NSEC, 50).result));
+	printf("free: timedlock 10 s in the past -> %s", errname(in_other(&m, OP_TIMED_PAST, 0).result));
+	printf(", tv_sec=-1 -> %s\n", errname(in_other(&m, OP_TIMED_NEG_SEC, 0).result));
+	printf("free: clocklock monotonic +50ms -> %s", errname(in_other(&m, OP_CLOCK_MONO, 50).result));
+	printf(", realtime +50ms -> %s\n", errname(in_other(&m, OP_CLOCK_REAL, 50).result));
 
 	/* held by another thread that unlocks 30 ms later, while a 3 s timed lock waits */
 	pthread_t t;
@@ -307,7 +293,7 @@ static void timed(void)
 	ts = in_ms(CLOCK_REALTIME, 3000);
 	double t0 = now_ms();
 	int r = pthread_mutex_timedlock(&m, &ts);
-	printf("held by a thread for 30 ms: timedlock +3s -> %s, waited<1500 %d\n", en(r), now_ms() - t0 < 1500);
+	printf("held by a thread for 30 ms: timedlock +3s -> %s, waited<1500 %d\n", errname(r), now_ms() - t0 < 1500);
 	if (r == 0)
 		pthread_mutex_unlock(&m);
 	pthread_join(t, NULL);
@@ -315,7 +301,7 @@ static void timed(void)
 	ts = in_ms(CLOCK_MONOTONIC, 3000);
 	t0 = now_ms();
 	r = pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &ts);
-	printf("held by a thread for 30 ms: clocklock monotonic +3s -> %s, waited<1500 %d\n", en(r), now_ms() - t0 < 1500);
+	printf("held by a thread for 30 ms: clocklock monotonic +3s -> %s, waited<1500 %d\n", errname(r), now_ms() - t0 < 1500);
 	if (r == 0)
 		pthread_mutex_unlock(&m);
 	pthread_join(t, NULL);
@@ -325,7 +311,7 @@ static void timed(void)
 	ts = in_ms(CLOCK_REALTIME, 50);
 	t0 = now_ms();
 	r = pthread_mutex_timedlock(&m, &ts);
-	printf("normal held by self: timedlock +50ms -> %s, waited>=45 %d\n", en(r), now_ms() - t0 >= 45);
+	printf("normal held by self: timedlock +50ms -> %s, waited>=45 %d\n", errname(r), now_ms() - t0 >= 45);
 	CHECK(pthread_mutex_unlock(&m) == 0);
 	pthread_mutex_destroy(&m);
 
@@ -335,7 +321,7 @@ static void timed(void)
 	int r1 = pthread_mutex_timedlock(&m, &ts);
 	ts = in_ms(CLOCK_MONOTONIC, 50);
 	int r2 = pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &ts);
-	printf("errorcheck held by self: timedlock -> %s, clocklock monotonic -> %s\n", en(r1), en(r2));
+	printf("errorcheck held by self: timedlock -> %s, clocklock monotonic -> %s\n", errname(r1), errname(r2));
 	show("errorcheck held: other timedlock +50ms", in_other(&m, OP_TIMED, 50));
 	CHECK(pthread_mutex_unlock(&m) == 0);
 	pthread_mutex_destroy(&m);
@@ -352,7 +338,7 @@ static void timed(void)
 	while (unlocks < 5 && pthread_mutex_unlock(&m) == 0)
 		unlocks++;
 	printf("recursive held by self: timedlock -> %s, clocklock -> %s, timedlock bad tv_nsec -> %s, unlocks until error %d\n",
-	       en(r1), en(r2), en(r3), unlocks);
+	       errname(r1), errname(r2), errname(r3), unlocks);
 	CHECK(pthread_mutex_lock(&m) == 0);
 	show("recursive held: other clocklock monotonic +50ms", in_other(&m, OP_CLOCK_MONO, 50));
 	CHECK(pthread_mutex_unlock(&m) == 0);
@@ -376,7 +362,7 @@ static void attr(void)
 	printf(", protocol is NONE %d", v == PTHREAD_PRIO_NONE);
 	v = -1;
 	r = pthread_mutexattr_getprioceiling(&a, &v);
-	printf(", getprioceiling %s value %d\n", en(r), v);
+	printf(", getprioceiling %s value %d\n", errname(r), v);
 
 	static const struct { int type; const char *name; } types[] = {
 		{ PTHREAD_MUTEX_NORMAL, "NORMAL" }, { PTHREAD_MUTEX_RECURSIVE, "RECURSIVE" },
@@ -388,26 +374,26 @@ static void attr(void)
 		r = pthread_mutexattr_settype(&a, types[i].type);
 		v = -1;
 		pthread_mutexattr_gettype(&a, &v);
-		printf(" %s %s/%d", types[i].name, en(r), v == types[i].type);
+		printf(" %s %s/%d", types[i].name, errname(r), v == types[i].type);
 	}
-	printf(", 99 %s, -1 %s\n", en(pthread_mutexattr_settype(&a, 99)), en(pthread_mutexattr_settype(&a, -1)));
+	printf(", 99 %s, -1 %s\n", errname(pthread_mutexattr_settype(&a, 99)), errname(pthread_mutexattr_settype(&a, -1)));
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_DEFAULT);
 
 	r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_getpshared(&a, &v);
-	printf("attr setpshared SHARED %s/%d", en(r), v == PTHREAD_PROCESS_SHARED);
-	printf(", 99 %s", en(pthread_mutexattr_setpshared(&a, 99)));
+	printf("attr setpshared SHARED %s/%d", errname(r), v == PTHREAD_PROCESS_SHARED);
+	printf(", 99 %s", errname(pthread_mutexattr_setpshared(&a, 99)));
 	r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_PRIVATE);
 	pthread_mutexattr_getpshared(&a, &v);
-	printf(", PRIVATE %s/%d\n", en(r), v == PTHREAD_PROCESS_PRIVATE);
+	printf(", PRIVATE %s/%d\n", errname(r), v == PTHREAD_PROCESS_PRIVATE);
 
 	r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	pthread_mutexattr_getrobust(&a, &v);
-	printf("attr setrobust ROBUST %s/%d", en(r), v == PTHREAD_MUTEX_ROBUST);
-	printf(", 99 %s", en(pthread_mutexattr_setrobust(&a, 99)));
+	printf("attr setrobust ROBUST %s/%d", errname(r), v == PTHREAD_MUTEX_ROBUST);
+	printf(", 99 %s", errname(pthread_mutexattr_setrobust(&a, 99)));
 	r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_STALLED);
 	pthread_mutexattr_getrobust(&a, &v);
-	printf(", STALLED %s/%d\n", en(r), v == PTHREAD_MUTEX_STALLED);
+	printf(", STALLED %s/%d\n", errname(r), v == PTHREAD_MUTEX_STALLED);
 
 	printf("attr setprotocol:");
 	static const struct { int p; const char *name; } protos[] = {
@@ -416,46 +402,46 @@ static void attr(void)
 	for (unsigned i = 0; i < 3; i++) {
 		r = pthread_mutexattr_setprotocol(&a, protos[i].p);
 		pthread_mutexattr_getprotocol(&a, &v);
-		printf(" %s %s/%d", protos[i].name, en(r), v == protos[i].p);
+		printf(" %s %s/%d", protos[i].name, errname(r), v == protos[i].p);
 	}
-	printf(", 99 %s\n", en(pthread_mutexattr_setprotocol(&a, 99)));
+	printf(", 99 %s\n", errname(pthread_mutexattr_setprotocol(&a, 99)));
 
 	int lo = sched_get_priority_min(SCHED_FIFO), hi = sched_get_priority_max(SCHED_FIFO);
-	printf("attr setprioceiling: min-1 %s", en(pthread_mutexattr_setprioceiling(&a, lo - 1)));
-	printf(", max+1 %s", en(pthread_mutexattr_setprioceiling(&a, hi + 1)));
+	printf("attr setprioceiling: min-1 %s", errname(pthread_mutexattr_setprioceiling(&a, lo - 1)));
+	printf(", max+1 %s", errname(pthread_mutexattr_setprioceiling(&a, hi + 1)));
 	r = pthread_mutexattr_setprioceiling(&a, 10);
 	v = -1;
 	pthread_mutexattr_getprioceiling(&a, &v);
-	printf(", 10 %s, get %d\n", en(r), v);
+	printf(", 10 %s, get %d\n", errname(r), v);
 
 	/* a PTHREAD_PRIO_PROTECT mutex */
 	pthread_mutex_t m;
 	pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_PROTECT);
-	printf("prio protect: init %s", en(pthread_mutex_init(&m, &a)));
+	printf("prio protect: init %s", errname(pthread_mutex_init(&m, &a)));
 	v = -1;
 	r = pthread_mutex_getprioceiling(&m, &v);
-	printf(", getprioceiling %s %d", en(r), v);
+	printf(", getprioceiling %s %d", errname(r), v);
 	int old = -1;
 	r = pthread_mutex_setprioceiling(&m, 20, &old);
 	v = -1;
 	pthread_mutex_getprioceiling(&m, &v);
-	printf(", setprioceiling 20 %s old %d now %d", en(r), old, v);
-	printf(", setprioceiling max+1 %s\n", en(pthread_mutex_setprioceiling(&m, hi + 1, &old)));
+	printf(", setprioceiling 20 %s old %d now %d", errname(r), old, v);
+	printf(", setprioceiling max+1 %s\n", errname(pthread_mutex_setprioceiling(&m, hi + 1, &old)));
 	/* locking raises the caller to the ceiling, which fails for a SCHED_OTHER thread; glibc 2.36
 	 * records the ceiling before the failing sched_setscheduler, so later locks succeed */
 	r = pthread_mutex_lock(&m);
-	printf("prio protect, SCHED_OTHER caller: first lock %s", en(r));
+	printf("prio protect, SCHED_OTHER caller: first lock %s", errname(r));
 	if (r == 0)
 		pthread_mutex_unlock(&m);
 	r = pthread_mutex_trylock(&m);
-	printf(", then trylock %s", en(r));
+	printf(", then trylock %s", errname(r));
 	if (r == 0)
 		pthread_mutex_unlock(&m);
-	printf(", destroy %s\n", en(pthread_mutex_destroy(&m)));
+	printf(", destroy %s\n", errname(pthread_mutex_destroy(&m)));
 
 	CHECK(pthread_mutex_init(&m, NULL) == 0);
-	printf("normal mutex: getprioceiling %s", en(pthread_mutex_getprioceiling(&m, &v)));
-	printf(", setprioceiling %s\n", en(pthread_mutex_setprioceiling(&m, 10, &old)));
+	printf("normal mutex: getprioceiling %s", errname(pthread_mutex_getprioceiling(&m, &v)));
+	printf(", setprioceiling %s\n", errname(pthread_mutex_setprioceiling(&m, 10, &old)));
 	pthread_mutex_destroy(&m);
 
 	/* priority inheritance mutexes of each type */
@@ -468,28 +454,28 @@ static void attr(void)
 		pthread_mutexattr_init(&b);
 		pthread_mutexattr_settype(&b, pi[i].type);
 		pthread_mutexattr_setprotocol(&b, PTHREAD_PRIO_INHERIT);
-		printf("prio inherit %s: init %s", pi[i].name, en(pthread_mutex_init(&m, &b)));
+		printf("prio inherit %s: init %s", pi[i].name, errname(pthread_mutex_init(&m, &b)));
 		pthread_mutexattr_destroy(&b);
 		int held = 0;
 		r = pthread_mutex_lock(&m);
 		held += r == 0;
-		printf(", lock %s", en(r));
+		printf(", lock %s", errname(r));
 		r = pthread_mutex_trylock(&m);
 		held += r == 0;
-		printf(", trylock %s", en(r));
+		printf(", trylock %s", errname(r));
 		if (pi[i].type != PTHREAD_MUTEX_NORMAL) {
 			r = pthread_mutex_lock(&m);
 			held += r == 0;
-			printf(", relock %s", en(r));
-			printf(", other unlock %s", en(in_other(&m, OP_UNLOCK, 0).result));
+			printf(", relock %s", errname(r));
+			printf(", other unlock %s", errname(in_other(&m, OP_UNLOCK, 0).result));
 		}
-		printf(", other trylock %s", en(in_other(&m, OP_TRYLOCK, 0).result));
-		printf(", other timedlock %s", en(in_other(&m, OP_TIMED, 50).result));
+		printf(", other trylock %s", errname(in_other(&m, OP_TRYLOCK, 0).result));
+		printf(", other timedlock %s", errname(in_other(&m, OP_TIMED, 50).result));
 		int unlocks = 0;
 		while (unlocks < held && pthread_mutex_unlock(&m) == 0)
 			unlocks++;
-		printf(", unlocks %d, other trylock after %s", unlocks, en(in_other(&m, OP_TRYLOCK, 0).result));
-		printf(", destroy %s\n", en(pthread_mutex_destroy(&m)));
+		printf(", unlocks %d, other trylock after %s", unlocks, errname(in_other(&m, OP_TRYLOCK, 0).result));
+		printf(", destroy %s\n", errname(pthread_mutex_destroy(&m)));
 	}
 
 	/* a process-shared mutex used between threads of one process */
@@ -498,29 +484,19 @@ static void attr(void)
 	pthread_mutexattr_setpshared(&b, PTHREAD_PROCESS_SHARED);
 	CHECK(pthread_mutex_init(&m, &b) == 0);
 	pthread_mutexattr_destroy(&b);
-	printf("pshared in one process: lock %s", en(pthread_mutex_lock(&m)));
-	printf(", other trylock %s", en(in_other(&m, OP_TRYLOCK, 0).result));
-	printf(", other timedlock %s", en(in_other(&m, OP_TIMED, 50).result));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
-	printf(", other trylock %s", en(in_other(&m, OP_TRYLOCK, 0).result));
-	printf(", destroy %s\n", en(pthread_mutex_destroy(&m)));
-	printf("attr destroy %s\n", en(pthread_mutexattr_destroy(&a)));
+	printf("pshared in one process: lock %s", errname(pthread_mutex_lock(&m)));
+	printf(", other trylock %s", errname(in_other(&m, OP_TRYLOCK, 0).result));
+	printf(", other timedlock %s", errname(in_other(&m, OP_TIMED, 50).result));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
+	printf(", other trylock %s", errname(in_other(&m, OP_TRYLOCK, 0).result));
+	printf(", destroy %s\n", errname(pthread_mutex_destroy(&m)));
+	printf("attr destroy %s\n", errname(pthread_mutexattr_destroy(&a)));
 }
 
 int main(int argc, char **argv)
 {
 	alarm(20); /* a watchdog: a hang ends the program */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	const char *what = argc > 1 ? argv[1] : "";
-	if (!strcmp(what, "types"))
-		types();
-	else if (!strcmp(what, "timed"))
-		timed();
-	else if (!strcmp(what, "attr"))
-		attr();
-	else {
-		fprintf(stderr, "usage: conf_mutex types|timed|attr\n");
-		return 2;
-	}
-	return 0;
+	static const struct part parts[] = { { "types", types }, { "timed", timed }, { "attr", attr } };
+	return run_part(argc, argv, parts, (int)(sizeof(parts) / sizeof(parts[0])));
 }

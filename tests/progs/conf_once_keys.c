@@ -11,20 +11,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 
 static void run_threads(int n, void *(*fn)(void *))
@@ -68,7 +54,7 @@ static void onces(void)
 	run_threads(10, once_caller);
 	printf("once: 10 threads, init sleeps 100 ms: init ran %d time(s), returned before it finished %d, took>=95ms %d\n",
 	       init_runs, early, now_ms() - t0 >= 95);
-	printf("once: called again %s, init ran %d time(s)\n", en(pthread_once(&once, init)), init_runs);
+	printf("once: called again %s, init ran %d time(s)\n", errname(pthread_once(&once, init)), init_runs);
 	pthread_once(&once2, init2);
 	pthread_once(&once2, init2);
 	printf("once: a second control, called twice: init ran %d time(s)\n", init2_runs);
@@ -208,9 +194,9 @@ static void deletes(void)
 		CHECK(pthread_create(&t[i], NULL, del_worker, (void *)i) == 0);
 	for (int i = 0; i < 3000 && phase < 3; i++)
 		usleep(1000);
-	printf("delete: key with values in 4 threads: delete %s", en(pthread_key_delete(k_del)));
-	printf(", delete again %s", en(pthread_key_delete(k_del)));
-	printf(", setspecific %s", en(pthread_setspecific(k_del, (void *)8L)));
+	printf("delete: key with values in 4 threads: delete %s", errname(pthread_key_delete(k_del)));
+	printf(", delete again %s", errname(pthread_key_delete(k_del)));
+	printf(", setspecific %s", errname(pthread_setspecific(k_del, (void *)8L)));
 	printf(", getspecific NULL %d", pthread_getspecific(k_del) == NULL);
 	CHECK(pthread_key_create(&k_new, NULL) == 0);
 	printf(", new key: main reads NULL %d", pthread_getspecific(k_new) == NULL);
@@ -219,9 +205,9 @@ static void deletes(void)
 		pthread_join(t[i], NULL);
 	printf(", the 3 threads read NULL %d, deleted key's destructor calls %ld\n", saw_null_new, del_calls);
 	pthread_key_delete(k_new);
-	printf("invalid keys: setspecific(100000) %s", en(pthread_setspecific((pthread_key_t)100000, (void *)1L)));
+	printf("invalid keys: setspecific(100000) %s", errname(pthread_setspecific((pthread_key_t)100000, (void *)1L)));
 	printf(", getspecific(100000) NULL %d", pthread_getspecific((pthread_key_t)100000) == NULL);
-	printf(", delete(100000) %s\n", en(pthread_key_delete((pthread_key_t)100000)));
+	printf(", delete(100000) %s\n", errname(pthread_key_delete((pthread_key_t)100000)));
 }
 
 /* ---- many keys ---- */
@@ -277,13 +263,13 @@ static void many_keys(void)
 	int n = 0, r = 0;
 	while (n <= PTHREAD_KEYS_MAX && (r = pthread_key_create(&all[n], NULL)) == 0)
 		n++;
-	printf("key_create until it fails: %s after at least %d keys %d (PTHREAD_KEYS_MAX %d)\n", en(r),
+	printf("key_create until it fails: %s after at least %d keys %d (PTHREAD_KEYS_MAX %d)\n", errname(r),
 	       PTHREAD_KEYS_MAX - 24, n >= PTHREAD_KEYS_MAX - 24, PTHREAD_KEYS_MAX);
 	for (int i = 0; i < n; i++)
 		pthread_key_delete(all[i]);
 	pthread_key_t again;
 	r = pthread_key_create(&again, NULL);
-	printf("after deleting them all: key_create %s\n", en(r));
+	printf("after deleting them all: key_create %s\n", errname(r));
 	if (r == 0)
 		pthread_key_delete(again);
 }

@@ -14,20 +14,6 @@
 
 #define ROUNDS 100
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 struct shared {
 	pthread_mutex_t m;
 	pthread_cond_t c;
@@ -139,18 +125,18 @@ int main(void)
 	CHECK(pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST) == 0);
 	CHECK(pthread_mutex_init(&sh->robust, &ma) == 0);
 	CHECK(pthread_condattr_init(&ca) == 0);
-	printf("condattr setpshared SHARED %s", en(pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED)));
+	printf("condattr setpshared SHARED %s", errname(pthread_condattr_setpshared(&ca, PTHREAD_PROCESS_SHARED)));
 	pthread_condattr_getpshared(&ca, &v);
 	printf(", get SHARED %d", v == PTHREAD_PROCESS_SHARED);
-	printf(", setpshared 99 %s", en(pthread_condattr_setpshared(&ca, 99)));
-	printf(", setclock MONOTONIC %s\n", en(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)));
+	printf(", setpshared 99 %s", errname(pthread_condattr_setpshared(&ca, 99)));
+	printf(", setclock MONOTONIC %s\n", errname(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)));
 	CHECK(pthread_cond_init(&sh->c, &ca) == 0);
 	CHECK(pthread_barrierattr_init(&ba) == 0);
-	printf("barrierattr setpshared SHARED %s", en(pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED)));
+	printf("barrierattr setpshared SHARED %s", errname(pthread_barrierattr_setpshared(&ba, PTHREAD_PROCESS_SHARED)));
 	v = -1;
 	pthread_barrierattr_getpshared(&ba, &v);
 	printf(", get SHARED %d", v == PTHREAD_PROCESS_SHARED);
-	printf(", setpshared 99 %s\n", en(pthread_barrierattr_setpshared(&ba, 99)));
+	printf(", setpshared 99 %s\n", errname(pthread_barrierattr_setpshared(&ba, 99)));
 	CHECK(pthread_barrier_init(&sh->bar, &ba, 2) == 0);
 	printf("sem_init pshared=1: %d %d %d\n", sem_init(&sh->to_child, 1, 0), sem_init(&sh->to_parent, 1, 0),
 	       sem_init(&sh->count, 1, 0));
@@ -161,8 +147,8 @@ int main(void)
 	CHECK(ns != SEM_FAILED);
 	errno = 0;
 	sem_t *again = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
-	printf("named sem: open O_CREAT|O_EXCL %s", ns != SEM_FAILED ? "ok" : en(errno));
-	printf(", again %s\n", again == SEM_FAILED ? en(errno) : "ok");
+	printf("named sem: open O_CREAT|O_EXCL %s", ns != SEM_FAILED ? "ok" : errname(errno));
+	printf(", again %s\n", again == SEM_FAILED ? errname(errno) : "ok");
 
 	pid_t pid = fork();
 	CHECK(pid >= 0);
@@ -208,7 +194,7 @@ int main(void)
 	if (tl2 == 0)
 		pthread_mutex_unlock(&sh->m);
 	printf("child holds the mutex (%s): trylock %s, timedlock 50ms %s; released: timedlock %s\n", held ? "not told" : "told",
-	       en(tr), en(tl), en(tl2));
+	       errname(tr), errname(tl), errname(tl2));
 
 	/* 4. barrier */
 	barrier_rounds(0);
@@ -225,15 +211,15 @@ int main(void)
 	int got = 0;
 	while (sem_trywait(&sh->count) == 0)
 		got++;
-	printf(", trywaits %d, then %s\n", got, en(errno));
+	printf(", trywaits %d, then %s\n", got, errname(errno));
 
 	ts = in_ms(CLOCK_REALTIME, 2000);
 	int r = pthread_mutex_timedlock(&sh->robust, &ts);
-	printf("robust shared mutex, owner process exited: lock %s", en(r));
+	printf("robust shared mutex, owner process exited: lock %s", errname(r));
 	if (r == EOWNERDEAD)
-		printf(", consistent %s", en(pthread_mutex_consistent(&sh->robust)));
+		printf(", consistent %s", errname(pthread_mutex_consistent(&sh->robust)));
 	if (r == 0 || r == EOWNERDEAD)
-		printf(", unlock %s", en(pthread_mutex_unlock(&sh->robust)));
+		printf(", unlock %s", errname(pthread_mutex_unlock(&sh->robust)));
 	printf("\n");
 
 	int waited = 0;
@@ -246,14 +232,14 @@ int main(void)
 	printf(", unlink %d", sem_unlink(name));
 	errno = 0;
 	ns = sem_open(name, 0);
-	printf(", open after unlink %s", ns == SEM_FAILED ? en(errno) : "ok");
+	printf(", open after unlink %s", ns == SEM_FAILED ? errname(errno) : "ok");
 	errno = 0;
 	r = sem_unlink(name);
-	printf(", unlink again %d %s\n", r, en(errno));
+	printf(", unlink again %d %s\n", r, errname(errno));
 
-	printf("destroy: mutex %s", en(pthread_mutex_destroy(&sh->m)));
-	printf(", cond %s", en(pthread_cond_destroy(&sh->c)));
-	printf(", barrier %s", en(pthread_barrier_destroy(&sh->bar)));
+	printf("destroy: mutex %s", errname(pthread_mutex_destroy(&sh->m)));
+	printf(", cond %s", errname(pthread_cond_destroy(&sh->c)));
+	printf(", barrier %s", errname(pthread_barrier_destroy(&sh->bar)));
 	printf(", sems %d %d %d\n", sem_destroy(&sh->to_child), sem_destroy(&sh->to_parent), sem_destroy(&sh->count));
 	return 0;
 }

@@ -9,20 +9,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 static void robust_init(pthread_mutex_t *m, int type, int protocol)
 {
 	pthread_mutexattr_t a;
@@ -76,7 +62,7 @@ static void owner_dies(pthread_mutex_t *m, int times, int use_exit)
 	pthread_t t = start_owner(&o);
 	CHECK(pthread_join(t, NULL) == 0);
 	if (o.lock_result != 0)
-		printf("(owner could not lock: %s) ", en(o.lock_result));
+		printf("(owner could not lock: %s) ", errname(o.lock_result));
 }
 
 /* One operation in another thread. */
@@ -127,15 +113,15 @@ static void recover(const char *name, int use_exit)
 	owner_dies(&m, 1, use_exit);
 	struct timespec ts = deadline(500);
 	int r = pthread_mutex_timedlock(&m, &ts);
-	printf("%s: lock %s", name, en(r));
-	printf(", other trylock %s", en(in_other(&m, OP_TRYLOCK)));
-	printf(", consistent %s", en(pthread_mutex_consistent(&m)));
-	printf(", consistent again %s", en(pthread_mutex_consistent(&m)));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
+	printf("%s: lock %s", name, errname(r));
+	printf(", other trylock %s", errname(in_other(&m, OP_TRYLOCK)));
+	printf(", consistent %s", errname(pthread_mutex_consistent(&m)));
+	printf(", consistent again %s", errname(pthread_mutex_consistent(&m)));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
 	ts = deadline(500);
-	printf(", lock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
-	printf(", other trylock %s\n", en(in_other(&m, OP_TRYLOCK)));
+	printf(", lock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
+	printf(", other trylock %s\n", errname(in_other(&m, OP_TRYLOCK)));
 	pthread_mutex_destroy(&m);
 }
 
@@ -145,15 +131,15 @@ static void not_recoverable(void)
 	robust_init(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE);
 	owner_dies(&m, 1, 0);
 	struct timespec ts = deadline(500);
-	printf("no consistent: lock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
+	printf("no consistent: lock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
 	ts = deadline(500);
-	printf(", lock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", other lock %s", en(in_other(&m, OP_LOCK_CONSISTENT_UNLOCK)));
-	printf(", consistent %s", en(pthread_mutex_consistent(&m)));
+	printf(", lock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", other lock %s", errname(in_other(&m, OP_LOCK_CONSISTENT_UNLOCK)));
+	printf(", consistent %s", errname(pthread_mutex_consistent(&m)));
 	/* last: glibc 2.36's trylock of a not-recoverable mutex leaves its lock word set */
-	printf(", trylock %s", en(pthread_mutex_trylock(&m)));
-	printf(", destroy %s\n", en(pthread_mutex_destroy(&m)));
+	printf(", trylock %s", errname(pthread_mutex_trylock(&m)));
+	printf(", destroy %s\n", errname(pthread_mutex_destroy(&m)));
 }
 
 static void other_calls(void)
@@ -162,7 +148,7 @@ static void other_calls(void)
 	robust_init(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE);
 	owner_dies(&m, 1, 0);
 	int r = pthread_mutex_trylock(&m);
-	printf("owner died: trylock %s", en(r));
+	printf("owner died: trylock %s", errname(r));
 	if (r == EOWNERDEAD) {
 		pthread_mutex_consistent(&m);
 		pthread_mutex_unlock(&m);
@@ -170,7 +156,7 @@ static void other_calls(void)
 	owner_dies(&m, 1, 0);
 	struct timespec ts = in_ms(CLOCK_MONOTONIC, 500);
 	r = pthread_mutex_clocklock(&m, CLOCK_MONOTONIC, &ts);
-	printf(", clocklock %s", en(r));
+	printf(", clocklock %s", errname(r));
 	if (r == EOWNERDEAD) {
 		pthread_mutex_consistent(&m);
 		pthread_mutex_unlock(&m);
@@ -180,10 +166,10 @@ static void other_calls(void)
 	struct owner o = { &m, 1, 0, 0, 0, 0 };
 	pthread_t t = start_owner(&o);
 	pthread_join(t, NULL);
-	printf(", second owner got %s and died too", en(o.lock_result));
+	printf(", second owner got %s and died too", errname(o.lock_result));
 	ts = deadline(500);
 	r = pthread_mutex_timedlock(&m, &ts);
-	printf(", then lock %s", en(r));
+	printf(", then lock %s", errname(r));
 	if (r == EOWNERDEAD) {
 		pthread_mutex_consistent(&m);
 		pthread_mutex_unlock(&m);
@@ -240,8 +226,8 @@ static void blocked_waiters(void)
 	if (done) {
 		pthread_join(wt[0], NULL);
 		pthread_join(wt[1], NULL);
-		printf("after them: trylock %s", en(pthread_mutex_trylock(&m)));
-		printf(", unlock %s\n", en(pthread_mutex_unlock(&m)));
+		printf("after them: trylock %s", errname(pthread_mutex_trylock(&m)));
+		printf(", unlock %s\n", errname(pthread_mutex_unlock(&m)));
 	} else {
 		printf("after them: (waiters still blocked)\n");
 	}
@@ -256,62 +242,62 @@ static void variants(void)
 	robust_init(&m, PTHREAD_MUTEX_ERRORCHECK, PTHREAD_PRIO_NONE);
 	owner_dies(&m, 1, 0);
 	ts = deadline(500);
-	printf("robust errorcheck: lock %s", en(pthread_mutex_timedlock(&m, &ts)));
+	printf("robust errorcheck: lock %s", errname(pthread_mutex_timedlock(&m, &ts)));
 	ts = deadline(50);
-	printf(", relock before consistent %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", consistent %s", en(pthread_mutex_consistent(&m)));
+	printf(", relock before consistent %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", consistent %s", errname(pthread_mutex_consistent(&m)));
 	ts = deadline(50);
-	printf(", relock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", trylock %s", en(pthread_mutex_trylock(&m)));
-	printf(", other unlock %s", en(in_other(&m, OP_UNLOCK)));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
-	printf(", unlock again %s\n", en(pthread_mutex_unlock(&m)));
+	printf(", relock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", trylock %s", errname(pthread_mutex_trylock(&m)));
+	printf(", other unlock %s", errname(in_other(&m, OP_UNLOCK)));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
+	printf(", unlock again %s\n", errname(pthread_mutex_unlock(&m)));
 	pthread_mutex_destroy(&m);
 
 	robust_init(&m, PTHREAD_MUTEX_RECURSIVE, PTHREAD_PRIO_NONE);
 	owner_dies(&m, 3, 0); /* held 3 levels deep */
 	ts = deadline(500);
-	printf("robust recursive (owner held 3 levels): lock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", consistent %s", en(pthread_mutex_consistent(&m)));
+	printf("robust recursive (owner held 3 levels): lock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", consistent %s", errname(pthread_mutex_consistent(&m)));
 	ts = deadline(50);
-	printf(", relock %s", en(pthread_mutex_timedlock(&m, &ts)));
-	printf(", trylock %s", en(pthread_mutex_trylock(&m)));
-	printf(", other unlock %s", en(in_other(&m, OP_UNLOCK)));
+	printf(", relock %s", errname(pthread_mutex_timedlock(&m, &ts)));
+	printf(", trylock %s", errname(pthread_mutex_trylock(&m)));
+	printf(", other unlock %s", errname(in_other(&m, OP_UNLOCK)));
 	int unlocks = 0;
 	while (unlocks < 6 && pthread_mutex_unlock(&m) == 0)
 		unlocks++;
 	printf(", unlocks until error %d", unlocks);
-	printf(", other trylock %s\n", en(in_other(&m, OP_TRYLOCK)));
+	printf(", other trylock %s\n", errname(in_other(&m, OP_TRYLOCK)));
 	pthread_mutex_destroy(&m);
 
 	robust_init(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_INHERIT);
 	owner_dies(&m, 1, 0);
 	ts = deadline(500);
 	r = pthread_mutex_timedlock(&m, &ts);
-	printf("robust prio inherit: lock %s", en(r));
-	printf(", consistent %s", en(pthread_mutex_consistent(&m)));
-	printf(", unlock %s", en(pthread_mutex_unlock(&m)));
-	printf(", other lock %s\n", en(in_other(&m, OP_LOCK_CONSISTENT_UNLOCK)));
+	printf("robust prio inherit: lock %s", errname(r));
+	printf(", consistent %s", errname(pthread_mutex_consistent(&m)));
+	printf(", unlock %s", errname(pthread_mutex_unlock(&m)));
+	printf(", other lock %s\n", errname(in_other(&m, OP_LOCK_CONSISTENT_UNLOCK)));
 	pthread_mutex_destroy(&m);
 
 	/* a robust normal mutex checks its owner */
 	robust_init(&m, PTHREAD_MUTEX_NORMAL, PTHREAD_PRIO_NONE);
-	printf("robust normal: unlock unlocked %s", en(pthread_mutex_unlock(&m)));
+	printf("robust normal: unlock unlocked %s", errname(pthread_mutex_unlock(&m)));
 	CHECK(pthread_mutex_lock(&m) == 0);
-	printf(", other unlock %s", en(in_other(&m, OP_UNLOCK)));
-	printf(", trylock self %s", en(pthread_mutex_trylock(&m)));
+	printf(", other unlock %s", errname(in_other(&m, OP_UNLOCK)));
+	printf(", trylock self %s", errname(pthread_mutex_trylock(&m)));
 	ts = deadline(50);
 	double t0 = now_ms();
 	r = pthread_mutex_timedlock(&m, &ts);
-	printf(", timedlock self %s waited>=45 %d", en(r), now_ms() - t0 >= 45);
-	printf(", consistent while fine %s", en(pthread_mutex_consistent(&m)));
-	printf(", unlock %s\n", en(pthread_mutex_unlock(&m)));
+	printf(", timedlock self %s waited>=45 %d", errname(r), now_ms() - t0 >= 45);
+	printf(", consistent while fine %s", errname(pthread_mutex_consistent(&m)));
+	printf(", unlock %s\n", errname(pthread_mutex_unlock(&m)));
 	pthread_mutex_destroy(&m);
 
 	/* consistent on a mutex that is not robust */
 	pthread_mutex_t plain = PTHREAD_MUTEX_INITIALIZER;
 	pthread_mutex_lock(&plain);
-	printf("not robust: consistent %s\n", en(pthread_mutex_consistent(&plain)));
+	printf("not robust: consistent %s\n", errname(pthread_mutex_consistent(&plain)));
 	pthread_mutex_unlock(&plain);
 }
 
@@ -366,7 +352,7 @@ static void many(void)
 	CHECK(pthread_create(&t, NULL, hold_destroyed, NULL) == 0);
 	for (int i = 0; i < 2000 && !destroyed_locked; i++)
 		usleep(1000);
-	printf("robust held by another thread: destroy %s\n", en(pthread_mutex_destroy(&destroyed)));
+	printf("robust held by another thread: destroy %s\n", errname(pthread_mutex_destroy(&destroyed)));
 	destroyed_go = 1;
 	pthread_join(t, NULL);
 }

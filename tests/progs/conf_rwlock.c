@@ -9,20 +9,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 /* ---- one operation in another thread ---- */
 
 enum op { TRYRD, TRYWR, TIMEDRD, TIMEDWR, CLOCKRD_MONO, CLOCKWR_MONO, CLOCKRD_REAL, CLOCKWR_REAL, CLOCKRD_BAD,
@@ -74,7 +60,7 @@ static struct job other(pthread_rwlock_t *l, enum op op)
 
 static const char *o(pthread_rwlock_t *l, enum op op)
 {
-	return en(other(l, op).result);
+	return errname(other(l, op).result);
 }
 
 /* A held lock: the holder is a thread that keeps it until told. */
@@ -125,13 +111,13 @@ static void errors(void)
 	pthread_t t = hold(&h);
 	printf("written by another thread: tryrdlock %s, trywrlock %s\n", o(&l, TRYRD), o(&l, TRYWR));
 	j = other(&l, TIMEDRD);
-	printf("written by another thread: timedrdlock +50ms %s waited>=45 %d", en(j.result), j.waited >= 45);
+	printf("written by another thread: timedrdlock +50ms %s waited>=45 %d", errname(j.result), j.waited >= 45);
 	j = other(&l, TIMEDWR);
-	printf(", timedwrlock +50ms %s waited>=45 %d\n", en(j.result), j.waited >= 45);
+	printf(", timedwrlock +50ms %s waited>=45 %d\n", errname(j.result), j.waited >= 45);
 	j = other(&l, CLOCKRD_MONO);
-	printf("written by another thread: clockrdlock MONOTONIC %s waited>=45 %d", en(j.result), j.waited >= 45);
+	printf("written by another thread: clockrdlock MONOTONIC %s waited>=45 %d", errname(j.result), j.waited >= 45);
 	j = other(&l, CLOCKWR_MONO);
-	printf(", clockwrlock MONOTONIC %s waited>=45 %d", en(j.result), j.waited >= 45);
+	printf(", clockwrlock MONOTONIC %s waited>=45 %d", errname(j.result), j.waited >= 45);
 	printf(", clockrdlock REALTIME %s", o(&l, CLOCKRD_REAL));
 	printf(", clockwrlock REALTIME %s\n", o(&l, CLOCKWR_REAL));
 	printf("written by another thread: clock PROCESS_CPUTIME_ID rd %s", o(&l, CLOCKRD_BAD));
@@ -147,7 +133,7 @@ static void errors(void)
 	printf("read by another thread: tryrdlock %s, trywrlock %s", o(&l, TRYRD), o(&l, TRYWR));
 	printf(", timedrdlock %s", o(&l, TIMEDRD));
 	j = other(&l, TIMEDWR);
-	printf(", timedwrlock +50ms %s waited>=45 %d", en(j.result), j.waited >= 45);
+	printf(", timedwrlock +50ms %s waited>=45 %d", errname(j.result), j.waited >= 45);
 	printf(", clockwrlock MONOTONIC %s\n", o(&l, CLOCKWR_MONO));
 	unhold(t, &h);
 
@@ -161,33 +147,33 @@ static void errors(void)
 	/* the caller's own deadlocks */
 	struct timespec ts;
 	CHECK(pthread_rwlock_wrlock(&l) == 0);
-	printf("written by self: rdlock %s", en(pthread_rwlock_rdlock(&l)));
-	printf(", wrlock %s", en(pthread_rwlock_wrlock(&l)));
-	printf(", tryrdlock %s", en(pthread_rwlock_tryrdlock(&l)));
-	printf(", trywrlock %s", en(pthread_rwlock_trywrlock(&l)));
+	printf("written by self: rdlock %s", errname(pthread_rwlock_rdlock(&l)));
+	printf(", wrlock %s", errname(pthread_rwlock_wrlock(&l)));
+	printf(", tryrdlock %s", errname(pthread_rwlock_tryrdlock(&l)));
+	printf(", trywrlock %s", errname(pthread_rwlock_trywrlock(&l)));
 	ts = in_ms(CLOCK_REALTIME, 50);
-	printf(", timedrdlock %s", en(pthread_rwlock_timedrdlock(&l, &ts)));
+	printf(", timedrdlock %s", errname(pthread_rwlock_timedrdlock(&l, &ts)));
 	ts = in_ms(CLOCK_MONOTONIC, 50);
-	printf(", clockwrlock %s", en(pthread_rwlock_clockwrlock(&l, CLOCK_MONOTONIC, &ts)));
-	printf(", unlock %s", en(pthread_rwlock_unlock(&l)));
+	printf(", clockwrlock %s", errname(pthread_rwlock_clockwrlock(&l, CLOCK_MONOTONIC, &ts)));
+	printf(", unlock %s", errname(pthread_rwlock_unlock(&l)));
 	printf(", other trywrlock after %s\n", o(&l, TRYWR));
 
 	CHECK(pthread_rwlock_rdlock(&l) == 0);
-	printf("read by self: rdlock again %s", en(pthread_rwlock_rdlock(&l)));
-	printf(", tryrdlock %s", en(pthread_rwlock_tryrdlock(&l)));
-	printf(", trywrlock %s", en(pthread_rwlock_trywrlock(&l)));
+	printf("read by self: rdlock again %s", errname(pthread_rwlock_rdlock(&l)));
+	printf(", tryrdlock %s", errname(pthread_rwlock_tryrdlock(&l)));
+	printf(", trywrlock %s", errname(pthread_rwlock_trywrlock(&l)));
 	ts = in_ms(CLOCK_REALTIME, 50);
 	double t0 = now_ms();
 	int r = pthread_rwlock_timedwrlock(&l, &ts);
-	printf(", timedwrlock +50ms %s waited>=45 %d", en(r), now_ms() - t0 >= 45);
+	printf(", timedwrlock +50ms %s waited>=45 %d", errname(r), now_ms() - t0 >= 45);
 	int unlocks = 0;
 	while (unlocks < 3 && pthread_rwlock_unlock(&l) == 0)
 		unlocks++;
 	printf(", unlocks %d, other trywrlock after %s\n", unlocks, o(&l, TRYWR));
-	printf("destroy %s\n", en(pthread_rwlock_destroy(&l)));
+	printf("destroy %s\n", errname(pthread_rwlock_destroy(&l)));
 
 	pthread_rwlock_t junk = PTHREAD_RWLOCK_INITIALIZER; /* corrupted below: never used again */
-	printf("unlock of a lock nobody holds: %s\n", en(pthread_rwlock_unlock(&junk)));
+	printf("unlock of a lock nobody holds: %s\n", errname(pthread_rwlock_unlock(&junk)));
 }
 
 /* ---- attributes ---- */
@@ -212,15 +198,15 @@ static void attrs(void)
 		int r = pthread_rwlockattr_setkind_np(&a, kinds[i].k);
 		v = -1;
 		pthread_rwlockattr_getkind_np(&a, &v);
-		printf(" %s %s/%d", kinds[i].name, en(r), v == kinds[i].k);
+		printf(" %s %s/%d", kinds[i].name, errname(r), v == kinds[i].k);
 	}
-	printf(", 99 %s\n", en(pthread_rwlockattr_setkind_np(&a, 99)));
+	printf(", 99 %s\n", errname(pthread_rwlockattr_setkind_np(&a, 99)));
 	int r = pthread_rwlockattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	v = -1;
 	pthread_rwlockattr_getpshared(&a, &v);
-	printf("rwlockattr setpshared SHARED %s/%d", en(r), v == PTHREAD_PROCESS_SHARED);
-	printf(", 99 %s\n", en(pthread_rwlockattr_setpshared(&a, 99)));
-	printf("rwlockattr destroy %s\n", en(pthread_rwlockattr_destroy(&a)));
+	printf("rwlockattr setpshared SHARED %s/%d", errname(r), v == PTHREAD_PROCESS_SHARED);
+	printf(", 99 %s\n", errname(pthread_rwlockattr_setpshared(&a, 99)));
+	printf("rwlockattr destroy %s\n", errname(pthread_rwlockattr_destroy(&a)));
 }
 
 /* ---- readers together, writers alone ---- */

@@ -13,20 +13,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 /* "0" or "-1 ERRNO" for a call returning -1 with errno. */
 static const char *rs(int r)
 {
@@ -35,7 +21,7 @@ static const char *rs(int r)
 	if (r == 0)
 		return "0";
 	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "%d %s", r, en(errno));
+	snprintf(buf[n], sizeof(buf[n]), "%d %s", r, errname(errno));
 	return buf[n];
 }
 

@@ -8,20 +8,6 @@
 #include <unistd.h>
 #include "common.h"
 
-static const char *en(int e)
-{
-	static char buf[8][16];
-	static int n;
-	if (e == 0)
-		return "0";
-	const char *s = strerrorname_np(e);
-	if (s)
-		return s;
-	n = (n + 1) % 8;
-	snprintf(buf[n], sizeof(buf[n]), "err%d", e);
-	return buf[n];
-}
-
 static pthread_spinlock_t spin;
 static long count, contended;
 static volatile int inside, overlap;
@@ -63,20 +49,20 @@ static int in_other(void)
 
 static void spinlocks(void)
 {
-	printf("spin: init PRIVATE %s", en(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE)));
-	printf(", lock %s", en(pthread_spin_lock(&spin)));
-	printf(", trylock %s", en(pthread_spin_trylock(&spin)));
-	printf(", other trylock %s", en(in_other()));
-	printf(", unlock %s", en(pthread_spin_unlock(&spin)));
-	printf(", trylock %s", en(pthread_spin_trylock(&spin)));
-	printf(", unlock %s", en(pthread_spin_unlock(&spin)));
-	printf(", other trylock %s", en(in_other()));
-	printf(", destroy %s\n", en(pthread_spin_destroy(&spin)));
-	printf("spin: init SHARED %s", en(pthread_spin_init(&spin, PTHREAD_PROCESS_SHARED)));
-	printf(", lock %s", en(pthread_spin_lock(&spin)));
-	printf(", other trylock %s", en(in_other()));
-	printf(", unlock %s", en(pthread_spin_unlock(&spin)));
-	printf(", destroy %s\n", en(pthread_spin_destroy(&spin)));
+	printf("spin: init PRIVATE %s", errname(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE)));
+	printf(", lock %s", errname(pthread_spin_lock(&spin)));
+	printf(", trylock %s", errname(pthread_spin_trylock(&spin)));
+	printf(", other trylock %s", errname(in_other()));
+	printf(", unlock %s", errname(pthread_spin_unlock(&spin)));
+	printf(", trylock %s", errname(pthread_spin_trylock(&spin)));
+	printf(", unlock %s", errname(pthread_spin_unlock(&spin)));
+	printf(", other trylock %s", errname(in_other()));
+	printf(", destroy %s\n", errname(pthread_spin_destroy(&spin)));
+	printf("spin: init SHARED %s", errname(pthread_spin_init(&spin, PTHREAD_PROCESS_SHARED)));
+	printf(", lock %s", errname(pthread_spin_lock(&spin)));
+	printf(", other trylock %s", errname(in_other()));
+	printf(", unlock %s", errname(pthread_spin_unlock(&spin)));
+	printf(", destroy %s\n", errname(pthread_spin_destroy(&spin)));
 
 	pthread_t t[4];
 	CHECK(pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE) == 0);
@@ -121,18 +107,18 @@ static void barriers(void)
 	int r = pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	v = -1;
 	pthread_barrierattr_getpshared(&a, &v);
-	printf(", setpshared SHARED %s/%d", en(r), v == PTHREAD_PROCESS_SHARED);
-	printf(", setpshared 99 %s", en(pthread_barrierattr_setpshared(&a, 99)));
+	printf(", setpshared SHARED %s/%d", errname(r), v == PTHREAD_PROCESS_SHARED);
+	printf(", setpshared 99 %s", errname(pthread_barrierattr_setpshared(&a, 99)));
 	pthread_barrierattr_setpshared(&a, PTHREAD_PROCESS_PRIVATE);
-	printf(", destroy %s\n", en(pthread_barrierattr_destroy(&a)));
+	printf(", destroy %s\n", errname(pthread_barrierattr_destroy(&a)));
 
-	printf("barrier init count 0 %s", en(pthread_barrier_init(&bar, NULL, 0)));
-	printf(", count 1 %s", en(pthread_barrier_init(&bar, NULL, 1)));
+	printf("barrier init count 0 %s", errname(pthread_barrier_init(&bar, NULL, 0)));
+	printf(", count 1 %s", errname(pthread_barrier_init(&bar, NULL, 1)));
 	int serials = 0;
 	for (int i = 0; i < 3; i++)
 		serials += pthread_barrier_wait(&bar) == PTHREAD_BARRIER_SERIAL_THREAD;
 	printf(": 3 waits return SERIAL %d", serials);
-	printf(", destroy %s\n", en(pthread_barrier_destroy(&bar)));
+	printf(", destroy %s\n", errname(pthread_barrier_destroy(&bar)));
 
 	pthread_t t[N];
 	CHECK(pthread_barrier_init(&bar, NULL, N) == 0);
@@ -143,7 +129,7 @@ static void barriers(void)
 		pthread_join(t[i], NULL);
 	printf("barrier of %d, %d rounds: serial per round %d %d %d, other results not 0: %d, passed early %d, took>=55ms %d\n",
 	       N, ROUNDS, serial[0], serial[1], serial[2], bad_results, early, now_ms() - t0 >= 55);
-	printf("barrier destroy %s\n", en(pthread_barrier_destroy(&bar)));
+	printf("barrier destroy %s\n", errname(pthread_barrier_destroy(&bar)));
 }
 
 int main(void)

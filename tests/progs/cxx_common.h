@@ -15,6 +15,7 @@
 #include <cstring>
 #include <thread>
 #include <unistd.h>
+#include "common.h" /* os_threads(), CHECK */
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -25,25 +26,11 @@ using Clock = std::chrono::steady_clock;
 	return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Number of OS threads (tasks) of this process right now.
-[[maybe_unused]] static long os_threads_now()
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Threads:", 8))
-			v = atol(line + 8);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 static std::atomic<long> os_threads_max{0};
 // Record the OS thread count now (call it while the program's threads are alive).
 [[maybe_unused]] static void sample()
 {
-	long n = os_threads_now(), m = os_threads_max.load();
+	long n = os_threads(), m = os_threads_max.load();
 	while (n > m && !os_threads_max.compare_exchange_weak(m, n)) {
 	}
 }
