@@ -128,6 +128,7 @@
 	X(thread, int, sem_post, (sem_t *), 0) \
 	X(thread, int, sem_getvalue, (sem_t *, int *), 0) \
 	X(thread, int, sched_yield, (void), 0) \
+	X(thread, int, pthread_yield, (void), 0) \
 	X(thread, int, thrd_create, (thrd_t *, thrd_start_t, void *), 0) \
 	X(thread, int, thrd_join, (thrd_t, int *), 0) \
 	X(thread, int, thrd_detach, (thrd_t), 0) \

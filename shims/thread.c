@@ -385,3 +385,11 @@ SHIM int sched_yield(void)
 	return 0;
 }
 
+/* The old name (glibc's header redirects it to sched_yield; old binaries still call it, and
+ * glibc's calls sched_yield internally, past the preload). */
+SHIM int yield_old(void) __asm__("pthread_yield");
+SHIM int yield_old(void)
+{
+	return sched_yield();
+}
+

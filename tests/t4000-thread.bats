@@ -86,6 +86,14 @@ thread 2 done"
   assert_output --partial "spinner yielded yes, os_threads=1"
 }
 
+@test "an old binary's pthread_yield (GLIBC_2.2.5) is a green yield too" {
+  run objdump -T "$PROGS/yield_starve"
+  assert_output --regexp 'GLIBC_2\.2\.5\)? +pthread_yield'
+  run gp "$PROGS/yield_starve" old
+  assert_success
+  assert_output --partial "spinner yielded yes, os_threads=1"
+}
+
 @test "pthread_attr stack size and a program-provided stack are honoured" {
   run gp "$PROGS/stacks"
   assert_success

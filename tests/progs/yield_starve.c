@@ -1,5 +1,7 @@
 /* A thread spins on sched_yield() until a flag is set by a thread that first has to receive a
- * byte from a socket, sent by a third thread after a sleep: the spinning must not starve the I/O. */
+ * byte from a socket, sent by a third thread after a sleep: the spinning must not starve the I/O.
+ * usage: yield_starve [old]  ("old": spin on pthread_yield@GLIBC_2.2.5, the deprecated name old
+ * binaries call; today's header redirects it to sched_yield and new links cannot bind it) */
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -9,11 +11,14 @@
 static volatile int flag;
 static int sv[2];
 static long spins;
+static int (*yield)(void) = sched_yield;
+int old_yield(void); /* pthread_yield@GLIBC_2.2.5, bound as an old binary binds it */
+__asm__(".symver old_yield,pthread_yield@GLIBC_2.2.5");
 
 static void *spinner(void *arg)
 {
 	while (!flag) {
-		sched_yield();
+		yield();
 		spins++;
 	}
 	return arg;
@@ -34,8 +39,10 @@ static void *writer(void *arg)
 	return arg;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "old"))
+		yield = old_yield;
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	pthread_t a, b, c;
 	double t0 = now_ms();
