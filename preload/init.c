@@ -43,6 +43,7 @@ void gp_init(void)
 	}
 	gp_real_init();
 	gp_config.os_thread = real_self;
+	gp_config.thread_create = gp_real.pthread_create;
 	pthread_atfork(NULL, NULL, atfork_child);
 	gp_mods = mods;
 	__atomic_store_n(&gp_inited, 1, __ATOMIC_RELEASE);

@@ -15,6 +15,25 @@
 	X(os, ssize_t, write, (int, const void *, size_t), 0) \
 	X(os, ssize_t, readv, (int, const struct iovec *, int), 0) \
 	X(os, ssize_t, writev, (int, const struct iovec *, int), 0) \
+	X(os, ssize_t, pread, (int, void *, size_t, off_t), 0) \
+	X(os, ssize_t, pwrite, (int, const void *, size_t, off_t), 0) \
+	X(os, ssize_t, preadv, (int, const struct iovec *, int, off_t), 0) \
+	X(os, ssize_t, pwritev, (int, const struct iovec *, int, off_t), 0) \
+	X(os, ssize_t, pread64, (int, void *, size_t, off_t), 0) \
+	X(os, ssize_t, pwrite64, (int, const void *, size_t, off_t), 0) \
+	X(os, ssize_t, preadv64, (int, const struct iovec *, int, off_t), 0) \
+	X(os, ssize_t, pwritev64, (int, const struct iovec *, int, off_t), 0) \
+	X(os, ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t), 0) \
+	X(os, int, fsync, (int), 0) \
+	X(os, int, fdatasync, (int), 0) \
+	X(os, int, sync_file_range, (int, off_t, off_t, unsigned), 0) \
+	X(os, int, flock, (int, int), 0) \
+	X(os, int, lockf, (int, int, off_t), 0) \
+	X(os, int, lockf64, (int, int, off_t), 0) \
+	X(os, int, open, (const char *, int, ...), 0) \
+	X(os, int, open64, (const char *, int, ...), 0) \
+	X(os, int, openat, (int, const char *, int, ...), 0) \
+	X(os, int, openat64, (int, const char *, int, ...), 0) \
 	X(socket, ssize_t, recv, (int, void *, size_t, int), 0) \
 	X(socket, ssize_t, __recv_chk, (int, void *, size_t, size_t, int), 0) \
 	X(socket, ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *), 0) \
@@ -40,6 +59,17 @@
 	X(os, pid_t, wait3, (int *, int, struct rusage *), 0) \
 	X(os, pid_t, wait4, (pid_t, int *, int, struct rusage *), 0) \
 	X(os, int, waitid, (idtype_t, id_t, siginfo_t *, int), 0) \
+	X(all, int, sigaction, (int, const struct sigaction *, struct sigaction *), 0) \
+	X(all, sighandler_t, signal, (int, sighandler_t), 0) \
+	X(all, sighandler_t, bsd_signal, (int, sighandler_t), 0) \
+	X(all, sighandler_t, sysv_signal, (int, sighandler_t), 0) \
+	X(all, sighandler_t, __sysv_signal, (int, sighandler_t), 0) \
+	X(all, int, siginterrupt, (int, int), 0) \
+	X(os, int, pause, (void), 0) \
+	X(os, int, sigsuspend, (const sigset_t *), 0) \
+	X(os, int, sigwait, (const sigset_t *, int *), 0) \
+	X(os, int, sigwaitinfo, (const sigset_t *, siginfo_t *), 0) \
+	X(os, int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *), 0) \
 	X(time, unsigned, sleep, (unsigned), 0) \
 	X(time, int, usleep, (useconds_t), 0) \
 	X(time, int, nanosleep, (const struct timespec *, struct timespec *), 0) \
@@ -47,6 +77,10 @@
 	X(time, int, thrd_sleep, (const struct timespec *, struct timespec *), 0) \
 	X(select, int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *), 0) \
 	X(select, int, poll, (struct pollfd *, nfds_t, int), 0) \
+	X(select, int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *), 0) \
+	X(select, int, __poll_chk, (struct pollfd *, nfds_t, int, size_t), 0) \
+	X(select, int, __ppoll_chk, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t), 0) \
+	X(select, int, pselect, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *), 0) \
 	X(select, int, epoll_wait, (int, struct epoll_event *, int, int), 0) \
 	X(select, int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *), 0) \
 	X(select, int, epoll_pwait2, (int, struct epoll_event *, int, const struct timespec *, const sigset_t *), 0) \

@@ -119,5 +119,7 @@ int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsign
 	v = get("GREENPATCH_THREADPOOL_SIZE");
 	if (v && (parse_size(v, &n) < 0 || strpbrk(v, "kKmMgG") || n > 100000))
 		return bad(err, len, "GREENPATCH_THREADPOOL_SIZE", v, "a whole number from 0 to 100000");
+	if (v)
+		gp_config.tpool_size = (unsigned)n;
 	return parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len);
 }

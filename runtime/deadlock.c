@@ -164,8 +164,9 @@ void gp_deadlock_check(struct gp_hub *h)
 {
 	if (!gp_config.deadlock || h->deadlock_told || h->rq_head || h->nheap || h->fd_waits)
 		return;
-	if (gp_hubs_alive() != 1 || !all_wait_on_sync(h) || os_threads() != 1)
-		return;
+	if (gp_hubs_alive() != 1 || gp_tpool_pending() || !all_wait_on_sync(h) ||
+	    os_threads() != 1 + (long)gp_tpool_workers())
+		return; /* another OS thread (not one of ours, idle) could still post or unlock */
 	h->deadlock_told = 1;
 	say(2, "greenpatch: deadlock: every green thread waits and nothing can wake them (pid %d)\n",
 	    (int)GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0));

@@ -77,8 +77,15 @@ static int classify(int fd, struct gp_fd *f)
 		f->kind = GP_FD_FIFO;
 		f->stream = 1; /* a blocking pipe write completes in full */
 		break;
-	case S_IFCHR: f->kind = GP_FD_CHR; break;
-	case S_IFREG: f->kind = GP_FD_REG; break;
+	case S_IFCHR:
+		f->kind = GP_FD_CHR;
+		f->stream = 1; /* a blocking tty write completes in full */
+		break;
+	case S_IFBLK: /* a disk as well: never "not ready", may block */
+	case S_IFREG:
+		f->kind = GP_FD_REG;
+		f->sync_io = fl >= 0 && (fl & (O_SYNC | O_DSYNC | O_DIRECT));
+		break;
 	default: f->kind = GP_FD_OTHER; break;
 	}
 	return 0;
@@ -276,8 +283,10 @@ static int watch(struct gp_hub *h, int fd, struct gp_fd *f)
 	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	if (r == -EEXIST)
 		r = gp_sys_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-	if (r == -EPERM)
+	if (r == -EPERM) { /* a file epoll cannot watch (/dev/null, a regular file): always ready */
+		f->unpollable = 1;
 		return 1;
+	}
 	if (r < 0)
 		return (int)r;
 	f->reg_hub = h;
@@ -300,20 +309,39 @@ void gp_fd_wake(struct gp_fd *f, int dir)
 	}
 }
 
-/* A hub with a single green thread has nobody to switch to: it waits with one ppoll, as the
- * native call would, and never touches the epoll set. This is every native OS thread when the
- * thread module is off (each is its own hub). */
-static int wait_alone(int fd, int dir, uint64_t deadline)
+/* A hub with a single green thread has nobody to switch to: it waits in the kernel with one
+ * ppoll, as the native call would, and never touches the epoll set. This is every native OS
+ * thread when the thread module is off (each is its own hub). A handler that interrupts the
+ * ppoll ends the wait only as it would end the native call (signal.c); else it resumes. */
+static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline, int intr)
 {
-	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
-	return gp_poll_wait(&p, 1, deadline);
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		if (deadline != GP_NEVER) {
+			uint64_t now = gp_now(), left = deadline > now ? deadline - now : 0;
+			ts = (struct timespec){ (time_t)(left / GP_NS), (long)(left % GP_NS) };
+			tsp = &ts;
+		}
+		long r = gp_sys_ppoll(p, n, tsp); /* revents are rewritten by the caller's re-poll */
+		if (r != -EINTR)
+			return r == 0 ? -ETIMEDOUT : 0;
+		struct gp_hub *h = gp_hub();
+		if (gp_signal_ends_wait(h, h->cur, intr))
+			return -EINTR;
+	}
 }
 
-int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline)
+static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
+{
+	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
+	return poll_alone(&p, 1, deadline, intr);
+}
+
+int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 {
 	struct gp_hub *h = gp_hub();
 	if (h->nthreads == 1 && !h->rq_head)
-		return wait_alone(fd, dir, deadline);
+		return wait_alone(fd, dir, deadline, intr);
 	int r = watch(h, fd, f);
 	if (r)
 		return r > 0 ? 0 : r;
@@ -326,21 +354,9 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline)
 	cur->wait_what = dir == GP_RD ? "descriptor (read)" : "descriptor (write)";
 	cur->wait_obj = f;
 	h->fd_waits++;
-	r = gp_park_cp(deadline);
+	r = gp_park_as(deadline, GP_W_CANCEL | intr);
 	h->fd_waits--;
 	return r;
-}
-
-static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline)
-{
-	struct timespec ts, *tsp = NULL;
-	if (deadline != GP_NEVER) {
-		uint64_t now = gp_now(), left = deadline > now ? deadline - now : 0;
-		ts = (struct timespec){ (time_t)(left / GP_NS), (long)(left % GP_NS) };
-		tsp = &ts;
-	}
-	long r = gp_sys_ppoll(p, n, tsp); /* revents are rewritten by the caller's re-poll */
-	return r == 0 ? -ETIMEDOUT : 0;
 }
 
 #define POLL_RD (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND)
@@ -384,19 +400,19 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 		cur->wait_what = "poll set";
 		cur->wait_obj = p;
 		h->fd_waits++;
-		r = gp_park_cp(deadline);
+		r = gp_park_as(deadline, GP_W_CANCEL | GP_INTR_ALWAYS);
 		h->fd_waits--;
 	}
 	if (w != stackw)
 		free(w);
-	return r == -ETIMEDOUT || r == -ECANCELED ? r : 0;
+	return r == -ETIMEDOUT || r == -ECANCELED || r == -EINTR ? r : 0;
 }
 
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
 	if (h->nthreads == 1 && !h->rq_head)
-		return poll_alone(p, n, deadline);
+		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
 	return poll_hub(h, p, n, deadline);
 }
 
@@ -406,7 +422,7 @@ int gp_wait_pid(pid_t pid)
 	if (pfd < 0)
 		return pfd;
 	struct gp_fd *f = gp_fd_new(pfd, GP_FD_OTHER);
-	int r = f ? gp_fd_wait(pfd, f, GP_RD, GP_NEVER) : -ENOMEM;
+	int r = f ? gp_fd_wait(pfd, f, GP_RD, GP_NEVER, GP_INTR_RESTART) : -ENOMEM;
 	gp_fd_forget(pfd);
 	gp_sys_close(pfd);
 	return r;

@@ -28,7 +28,7 @@ int gp_futex_wait(const uint32_t *addr, uint32_t val, uint32_t bits, uint64_t de
 		gp_unlock(&b->lock);
 		return -EAGAIN;
 	}
-	return gp_wait_locked(&b->q, &b->lock, (int)bits, deadline, "futex", addr);
+	return gp_wait_locked(&b->q, &b->lock, (int)bits, deadline, GP_INTR_RESTART, "futex", addr);
 }
 
 int gp_futex_wake(const uint32_t *addr, int n, uint32_t bits)

@@ -2,6 +2,8 @@
  * heap (timer.c) and an epoll set in which each watched fd is registered once, edge-triggered for
  * both directions, and stays until close: no epoll_ctl per wait. gp_hub_poll is the hub
  * iteration, run by whichever green thread finds nothing runnable (see README, "How it works").
+ * A signal handler that runs during the hub's wait ends it (EINTR); signal.c then decides which
+ * wait the handler cuts short.
  * Other OS threads wake a hub's threads through its inbox; a hub that sleeps is kicked out of its
  * wait: by an eventfd in its epoll set, or, while it has no epoll set, by a futex wake on the
  * word it sleeps on. */
@@ -22,6 +24,7 @@ void gp_sched_atfork_child(struct gp_hub *h);
 void gp_sched_hub_gone(struct gp_hub *h);
 void gp_tid_atfork_child(void);
 void gp_sync_atfork_child(void);
+void gp_tpool_atfork_child(void);
 
 #define EV_KICK UINT64_MAX /* epoll data of the hub's eventfd */
 static unsigned hubs_alive;
@@ -148,6 +151,7 @@ void gp_hub_atfork_child(void)
 {
 	gp_tid_atfork_child();
 	gp_sync_atfork_child();
+	gp_tpool_atfork_child();
 	struct gp_hub *h = gp_cur_hub;
 	if (!h)
 		return;
@@ -163,6 +167,12 @@ void gp_hub_atfork_child(void)
 	h->nheap = 0;
 	h->nthreads = 1;
 	h->fd_waits = 0;
+	h->sig_pending = 0;
+	if (h->sigwaited) { /* threads that waited for signals are gone */
+		h->sigwaited = 0;
+		memset(h->sigwait_refs, 0, sizeof(h->sigwait_refs));
+		gp_sys_sigmask(SIG_SETMASK, &h->cur->sigmask, NULL);
+	}
 	h->cur->state = GP_RUNNING;
 	h->cur->timer.idx = SIZE_MAX;
 }
@@ -233,7 +243,7 @@ static void hub_event(struct gp_hub *h, uint64_t data, uint32_t ev)
  * sleeping thread's own is the one. */
 static const uint64_t *sleep_mask(struct gp_hub *h, uint64_t *buf)
 {
-	if (!h->masks_differ)
+	if (!h->masks_differ && !h->sigwaited)
 		return NULL;
 	uint64_t m = h->cur->sigmask;
 	int differ = 0;
@@ -242,8 +252,8 @@ static const uint64_t *sleep_mask(struct gp_hub *h, uint64_t *buf)
 		m &= t->sigmask;
 	}
 	h->masks_differ = differ;
-	*buf = m;
-	return m != h->cur->sigmask ? buf : NULL;
+	*buf = m | h->sigwaited;
+	return *buf != (h->cur->sigmask | h->sigwaited) ? buf : NULL;
 }
 
 /* One wait of the hub: in epoll, or, with nothing watched yet, on its own futex word (only
@@ -263,8 +273,10 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 		if (mask)
 			gp_sys_sigmask(SIG_SETMASK, mask, NULL);
 		n = !blocks ? 0 : GP_SC(SYS_futex, &h->sleeping, FUTEX_WAIT_PRIVATE, 1, tsp, 0, 0);
-		if (mask)
-			gp_sys_sigmask(SIG_SETMASK, &h->cur->sigmask, NULL);
+		if (mask) {
+			uint64_t k = h->cur->sigmask | h->sigwaited;
+			gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+		}
 	} else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
 		n = gp_sys_epoll_pwait(h->epfd, ev, GP_EVENTS, ms, mask);
@@ -277,10 +289,9 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 }
 
 /* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are
- * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd;
- * if a signal handler interrupted the wait, the thread on whose behalf the hub waited (h->cur,
- * parking) gets EINTR when it sleeps. 4: deliver the wake-ups other OS threads sent. 5: expire
- * timers again (the wait may have been for one). */
+ * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd,
+ * and end with EINTR the waits signal handlers cut short. 4: deliver the wake-ups other OS
+ * threads sent. 5: expire timers again (the wait may have been for one). */
 void gp_hub_poll(struct gp_hub *h, int block)
 {
 	struct epoll_event ev[GP_EVENTS];
@@ -299,6 +310,11 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		if (gp_stack_trim(256))
 			tsp = &ts, ts = (struct timespec){ 0, 0 };
 	}
+	if (gp_unlikely(gp_tpool_queued())) { /* jobs wait: look again within a millisecond */
+		gp_tpool_tick(now ? now : gp_now());
+		if (!tsp || ts.tv_sec || ts.tv_nsec > 1000000)
+			tsp = &ts, ts = (struct timespec){ 0, 1000000 };
+	}
 	if (!tsp && !h->fd_waits)
 		gp_deadlock_check(h); /* nothing watched, nothing timed: can anything end this wait? */
 	h->polls++;
@@ -309,8 +325,8 @@ void gp_hub_poll(struct gp_hub *h, int block)
 	}
 	for (long i = 0; i < n; i++)
 		hub_event(h, ev[i].data.u64, ev[i].events);
-	if (n == -EINTR && h->cur->state == GP_WAITING && h->cur->intr)
-		gp_ready(h->cur, -EINTR); /* a handler ran: the sleep this wait was for is cut short */
+	if (__atomic_load_n(&h->sig_pending, __ATOMIC_RELAXED))
+		gp_hub_signals(h); /* handlers ran: the waits they cut short end with EINTR */
 	if (__atomic_load_n(&h->inbox, __ATOMIC_RELAXED))
 		gp_hub_drain(h);
 	if (next != GP_NEVER)

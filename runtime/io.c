@@ -154,7 +154,8 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 			uint64_t t = dir == GP_RD ? f->rcvtimeo : f->sndtimeo;
 			deadline = t ? gp_deadline_in(t) : GP_NEVER;
 		}
-		int w = gp_fd_wait(fd, f, dir, deadline);
+		/* signal(7): a socket call with a timeout is never restarted after a handler */
+		int w = gp_fd_wait(fd, f, dir, deadline, deadline == GP_NEVER ? GP_INTR_RESTART : GP_INTR_ALWAYS);
 		if (w == -ETIMEDOUT)
 			return done ? done : -EAGAIN;
 		if (w < 0)
@@ -239,17 +240,22 @@ long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen
 		return nb;
 	uint64_t deadline = f->sndtimeo ? gp_deadline_in(f->sndtimeo) : GP_NEVER;
 	long r;
+	int intr = deadline == GP_NEVER ? GP_INTR_RESTART : GP_INTR_ALWAYS;
 	while ((r = gp_sys_connect(fd, addr, len)) == -EAGAIN) {
 		if (gp_now() >= deadline)
 			break;
-		gp_sleep_until(gp_deadline_in(1000000));
+		int s = gp_sleep_as(gp_deadline_in(1000000), intr);
+		if (s < 0) {
+			r = s;
+			break;
+		}
 	}
 	if (r == -EINPROGRESS) {
-		int w = gp_fd_wait(fd, f, GP_WR, deadline);
+		int w = gp_fd_wait(fd, f, GP_WR, deadline, intr);
 		r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
 		while (r == 0 && w == 0 && gp_sys_connect(fd, addr, len) == -EALREADY) {
 			/* woken before the handshake finished (spurious): keep waiting */
-			w = gp_fd_wait(fd, f, GP_WR, deadline);
+			w = gp_fd_wait(fd, f, GP_WR, deadline, intr);
 			r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
 		}
 	}

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <poll.h>
+#include <pthread.h>
 #include <time.h>
 
 #define GP_EXPORT __attribute__((visibility("default")))
@@ -152,7 +153,7 @@ struct gp_gt {
 	int err;   /* errno of this green thread while it is switched out */
 	int wake;  /* why the last park ended: 0, or -ETIMEDOUT, -EBADF, ... */
 	int detached;
-	int intr;  /* the current park ends with -EINTR if a signal handler runs in the hub's wait */
+	int intr;  /* how a signal handler ends the current wait: GP_INTR_* (see signal.c) */
 	uint64_t magic;
 	void *(*fn)(void *);
 	void *arg;
@@ -225,21 +226,52 @@ void gp_wake(struct gp_waiter *w, int status, int always_inbox);
 /* End a thread's wait early with `status` (timeout, cancellation, EINTR), unless a waker already
  * took one of its waiters off a guarded queue: then that wake-up is on its way and wins. */
 void gp_cancel_wait(struct gp_gt *t, int status);
+/* What a wait is, as natively (signal(7)): whether it is a cancellation point, and whether a
+ * signal handler that runs for the thread ends it with -EINTR: GP_INTR_ALWAYS (sleeps, poll and
+ * its kind, pause, a socket call with a timeout), GP_INTR_RESTART (unless the handler was installed
+ * with SA_RESTART: socket and pipe I/O, waitpid, sem_wait, futex waits), or never (mutexes,
+ * condvars, join). */
+enum { GP_INTR_NEVER = 0, GP_INTR_RESTART = 1, GP_INTR_ALWAYS = 2 };
+#define GP_W_CANCEL 0x10 /* a cancellation point */
+#define GP_W_INTR(level) (level) /* GP_INTR_* in the low bits */
 /* Queue the calling thread on hub-local q (its waiter tagged `tag`) and park: gp_park's result. */
 int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline);
 /* The same on a queue guarded by *lock, which the caller holds: it is released once the waiter
- * is queued. `what`/`obj` say what it waits for (the deadlock report). */
-int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj);
+ * is queued. `flags`: GP_W_*; `what`/`obj` say what it waits for (the deadlock report). */
+int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, int flags, const char *what,
+		   const void *obj);
 /* The same, queued first (a waiter that was woken, lost the race, and keeps its place). */
-int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what,
+int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, int flags, const char *what,
 			 const void *obj);
+/* Park as a wait of the given GP_W_* kind (the caller set state and queued its waiters). */
+int gp_park_as(uint64_t deadline, int flags);
 void gp_yield(void);
 /* The calling thread's signal mask (sigprocmask semantics on the kernel's 64-bit set; SIGKILL,
  * SIGSTOP and glibc's two internal signals cannot be blocked): 0 or -EINVAL. */
 int gp_sigmask(int how, const uint64_t *set, uint64_t *old);
-/* Sleep until the deadline: 0, or -EINTR when a signal handler ran while the hub waited on this
- * thread's behalf (as a native sleep is cut short; the caller reports the time left). */
+/* Sleep until the deadline: 0, -ECANCELED, or -EINTR when a signal handler ran for this thread
+ * (as a native sleep is cut short; the caller reports the time left). */
 int gp_sleep_until(uint64_t deadline);
+/* The same with the interruptibility of the wait it stands for (GP_INTR_*). */
+int gp_sleep_as(uint64_t deadline, int intr);
+
+/* ---- signals (signal.c) ---- */
+/* A handler installed by the program ran on this OS thread (called from the handler, through
+ * the preload's trampoline): `restart` as the handler's SA_RESTART; `to` the green thread it was
+ * directed at (pthread_kill), or NULL for the thread the kernel would choose (main first). */
+void gp_signal_note(int sig, int restart, struct gp_gt *to);
+/* Wake, with -EINTR, the waits the noted signals interrupt (the hub, between picks). */
+void gp_hub_signals(struct gp_hub *h);
+/* t waited in the kernel itself (alone on its hub) and the wait said EINTR: should the program
+ * see it (a handler for t without SA_RESTART, or an always-interrupted wait)? Consumes the notes. */
+int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr);
+/* Set t's signal mask for a wait (pselect, ppoll, sigsuspend...): returns the one to restore. */
+uint64_t gp_sigmask_swap(uint64_t mask);
+/* The calling thread waits for the signals of set (sigwait): they stay blocked on the OS thread
+ * meanwhile, whatever the running thread's mask, so they stay pending for it (natively the
+ * kernel gives a signal to the thread waiting for it). */
+void gp_sigwait_begin(uint64_t set);
+void gp_sigwait_end(uint64_t set);
 
 /* ---- the hub ---- */
 #define GP_EVENTS 256
@@ -259,6 +291,12 @@ struct gp_hub {
 	int sleeping;         /* 1: in a futex wait on this word, 2: in epoll; 0: awake */
 	int deadlock_told;    /* the deadlock report was printed */
 	int masks_differ;     /* some thread's signal mask differs from the others' (see hub_wait) */
+	uint64_t sig_pending;   /* handlers that ran (bits: sig - 1), not yet applied to the waits */
+	uint64_t sig_norestart; /* of those, the ones installed without SA_RESTART */
+	unsigned sig_count;     /* every noted signal: a wait started before it can tell */
+	struct gp_gt *sig_to[65]; /* the green thread a pending signal was directed at, or NULL */
+	uint64_t sigwaited;     /* signals some thread waits for in sigwait: blocked on the OS thread */
+	uint8_t sigwait_refs[64];
 	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
 	unsigned long os_thread; /* the OS thread's real pthread_t (gp_config.os_thread), or 0 */
@@ -320,7 +358,9 @@ struct gp_fd {
 	uint8_t rd_empty;     /* TCP receive queue drained and no EPOLLIN edge seen since */
 	uint8_t urgent;       /* urgent data seen: short reads prove nothing, rd_empty unused */
 	uint8_t rdhup;        /* the peer's FIN (or a hang-up) seen: no edge will follow, no hint */
-	uint8_t no_nowait;    /* RWF_NOWAIT refused (older kernels): poll before each pipe call */
+	uint8_t no_nowait;    /* RWF_NOWAIT refused: pipes (1): poll before each call; files: 1 reads, 2 writes */
+	uint8_t sync_io;      /* a file opened O_SYNC, O_DSYNC or O_DIRECT: every write waits for the disk */
+	uint8_t unpollable;   /* epoll refused it: calls on it never wait, they are made as they are */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	int ring;             /* next descriptor of the same open file, plus one; 0: the only one */
@@ -361,9 +401,10 @@ int gp_fd_internal_list(int *out, int max);
 /* The program closed every fd in [first, last] (close_range, closefrom): forget them, except the
  * runtime's own. */
 void gp_fd_forget_range(unsigned first, unsigned last);
-/* Park until fd is ready in direction dir, the deadline passes (-ETIMEDOUT) or fd is closed
- * (-EBADF). A spurious return (0 without readiness) is allowed: callers retry their call. */
-int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline);
+/* Park until fd is ready in direction dir, the deadline passes (-ETIMEDOUT), fd is closed
+ * (-EBADF), a cancellation (-ECANCELED) or a signal handler (-EINTR, as `intr`: GP_INTR_*) ends
+ * it. A spurious return (0 without readiness) is allowed: callers retry their call. */
+int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr);
 /* Readiness wakes every poll-style waiter of a direction but only the first I/O waiter: N threads
  * in accept() on one socket are not all woken per connection. An I/O call that then succeeds
  * passes the baton: if more I/O waiters are queued, the next is woken (there may be more to read
@@ -403,7 +444,7 @@ long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen
  * -errno (-ENOSYS, -ESRCH: the caller falls back to polling). */
 int gp_wait_pid(pid_t pid);
 /* Wait for any of the pollfds (poll semantics; the caller re-polls): 0 when something may be ready,
- * -ETIMEDOUT. */
+ * -ETIMEDOUT, -ECANCELED, -EINTR (a handler ran for the thread: poll's kind always ends). */
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline);
 
 /* ---- synchronisation ----
@@ -514,7 +555,7 @@ static inline int gp_cancel_due(void)
 	struct gp_gt *t;
 	return h && gp_unlikely((t = h->cur)->cancel_pending) && !t->cancel_off && !t->exiting;
 }
-int gp_park_cp(uint64_t deadline);        /* gp_park at a cancellation point */
+int gp_park_cp(uint64_t deadline);        /* gp_park at a cancellation point, GP_INTR_RESTART */
 void gp_cancel_act(void) __attribute__((noreturn)); /* unwind (cleanup handlers) and exit */
 /* pthread_exit: run cleanup handlers and C++ destructors of the thread's frames, then gp_exit. */
 void gp_exit_unwind(void *ret) __attribute__((noreturn));
@@ -523,6 +564,33 @@ void gp_cleanup_pop(void *buf);           /* __pthread_unregister_cancel */
 void gp_cleanup_next(void *buf) __attribute__((noreturn)); /* __pthread_unwind_next */
 void gp_cleanup_push_defer(void *buf);    /* __pthread_register_cancel_defer */
 void gp_cleanup_pop_restore(void *buf);   /* __pthread_unregister_cancel_restore */
+
+/* ---- the tpool (tpool.c): native workers for calls that cannot be green ---- */
+struct gp_job {
+	long (*fn)(struct gp_job *); /* runs on a worker with the real, blocking call */
+	long nr;                     /* for gp_tpool_syscall: the system call */
+	long a[6];                   /* its arguments, as the job's fn reads them */
+	long result;
+	struct gp_waiter w;          /* the green thread parked for it */
+	struct gp_job *next;
+	uint64_t queued_at;
+};
+/* Run j on a worker while the calling green thread parks; returns j->fn's result. Not a
+ * cancellation point and not interrupted by signals while the job runs. Without a pool (size 0,
+ * or no worker could be started) the job runs in the caller. */
+long gp_tpool_run(struct gp_job *j);
+unsigned gp_tpool_workers(void);
+unsigned gp_tpool_pending(void);
+int gp_tpool_queued(void);          /* jobs wait for a worker: the hub ticks at least every ms */
+void gp_tpool_tick(uint64_t now);   /* maybe one more worker */
+/* A raw system call made on the tpool: its result or -errno. */
+long gp_tpool_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* ---- regular files (disk.c) ---- */
+/* readv/writev (off -1: at the file position) or preadv/pwritev of a regular file or block
+ * device, greenly: the page cache first (RWF_NOWAIT), the tpool for the rest; completes in full
+ * as the blocking call does. Result or -errno. */
+long gp_disk_rw(int fd, struct gp_fd *f, int write, const struct iovec *iov, int cnt, long off);
 
 /* ---- the deadlock report and backtraces (deadlock.c) ---- */
 /* Called by a hub about to wait with nothing that could wake it: reports once (and aborts with
@@ -544,6 +612,9 @@ struct gp_config {
 	size_t stack_size; /* default green stack, bytes */
 	size_t pool_max;   /* stacks kept for reuse */
 	int deadlock;      /* GREENPATCH_DEADLOCK: 0 off, 1 report (default), 2 report and abort */
+	unsigned tpool_size; /* GREENPATCH_THREADPOOL_SIZE: tpool workers at most */
+	/* how the tpool makes its native threads: the real pthread_create (set by preload/) */
+	int (*thread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	unsigned long (*os_thread)(void); /* the calling OS thread's real pthread_t, if known */
 };
 extern struct gp_config gp_config;

@@ -52,7 +52,7 @@ static void wake(struct gp_waiter *chain)
 static int wait_turn(struct gp_rwlock *l, int writer, uint64_t deadline)
 {
 	l->writers_waiting += writer;
-	int r = gp_wait_locked(&l->wq, &l->lock, writer, deadline, writer ? "rwlock (write)" : "rwlock (read)", l);
+	int r = gp_wait_locked(&l->wq, &l->lock, writer, deadline, 0, writer ? "rwlock (write)" : "rwlock (read)", l);
 	gp_lock(&l->lock);
 	l->writers_waiting -= writer;
 	if (r) {
@@ -148,7 +148,7 @@ int gp_barrier_wait(struct gp_barrier *b)
 {
 	gp_lock(&b->lock);
 	if (++b->arrived < b->count) {
-		gp_wait_locked(&b->wq, &b->lock, 0, GP_NEVER, "barrier", b);
+		gp_wait_locked(&b->wq, &b->lock, 0, GP_NEVER, 0, "barrier", b);
 		return 0;
 	}
 	b->arrived = 0;

@@ -183,6 +183,8 @@ static struct gp_gt *pick_next(struct gp_hub *h)
 	for (;;) {
 		if (gp_unlikely(__atomic_load_n(&h->inbox, __ATOMIC_RELAXED) != NULL))
 			gp_hub_drain(h);
+		if (gp_unlikely(__atomic_load_n(&h->sig_pending, __ATOMIC_RELAXED) != 0))
+			gp_hub_signals(h);
 		if (h->rq_head && (++h->ticks % GP_POLL_EVERY))
 			return rq_pop(h);
 		h->ticks = 0;
@@ -206,8 +208,10 @@ static void reschedule(struct gp_hub *h)
 	next->state = GP_RUNNING;
 	if (next == cur)
 		return;
-	if (gp_unlikely(next->sigmask != cur->sigmask))
-		gp_sys_sigmask(SIG_SETMASK, &next->sigmask, NULL);
+	if (gp_unlikely(next->sigmask != cur->sigmask)) {
+		uint64_t k = next->sigmask | h->sigwaited;
+		gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+	}
 	cur->err = errno;
 	h->cur = next;
 	h->switches++;
@@ -297,18 +301,21 @@ void gp_cancel_wait(struct gp_gt *t, int status)
 	gp_ready(t, status);
 }
 
-static int park_as(struct gp_gt *cur, uint64_t deadline, int cp)
+int gp_park_as(uint64_t deadline, int flags)
 {
-	cur->cancel_point = (uint8_t)cp;
+	struct gp_gt *cur = gp_hub()->cur;
+	cur->cancel_point = (uint8_t)!!(flags & GP_W_CANCEL);
+	cur->intr = flags & 3;
 	int r = gp_park(deadline);
 	cur->cancel_point = 0;
+	cur->intr = 0;
 	cur->wait_what = NULL;
 	return r;
 }
 
 int gp_park_cp(uint64_t deadline)
 {
-	return park_as(gp_self(), deadline, 1);
+	return gp_park_as(deadline, GP_W_CANCEL | GP_INTR_RESTART);
 }
 
 int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
@@ -322,13 +329,11 @@ int gp_wait_on(struct gp_wq *q, int tag, uint64_t deadline)
 	return gp_park(deadline);
 }
 
-/* Cancellation points pass `what` starting with '!' (it is not printed). */
-static int wait_locked(struct gp_wq *q, int first, int *lock, int tag, uint64_t deadline, const char *what,
-		       const void *obj)
+static int wait_locked(struct gp_wq *q, int first, int *lock, int tag, uint64_t deadline, int flags,
+		       const char *what, const void *obj)
 {
 	struct gp_gt *cur = gp_self();
 	struct gp_waiter w = { .gt = cur, .tag = tag, .lock = lock, .key = obj };
-	int cp = what[0] == '!';
 	if (first)
 		gp_wq_push_first(q, &w);
 	else
@@ -336,46 +341,22 @@ static int wait_locked(struct gp_wq *q, int first, int *lock, int tag, uint64_t 
 	cur->waits = &w;
 	cur->nwaits = 1;
 	cur->state = GP_WAITING;
-	cur->wait_what = what + cp;
+	cur->wait_what = what;
 	cur->wait_obj = obj;
 	gp_unlock(lock);
-	return park_as(cur, deadline, cp);
+	return gp_park_as(deadline, flags);
 }
 
-int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+int gp_wait_locked(struct gp_wq *q, int *lock, int tag, uint64_t deadline, int flags, const char *what,
+		   const void *obj)
 {
-	return wait_locked(q, 0, lock, tag, deadline, what, obj);
+	return wait_locked(q, 0, lock, tag, deadline, flags, what, obj);
 }
 
-int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, const char *what, const void *obj)
+int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline, int flags, const char *what,
+			 const void *obj)
 {
-	return wait_locked(q, 1, lock, tag, deadline, what, obj);
-}
-
-#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (3ull << 31)) /* + SIGCANCEL, SIGSETXID */
-
-int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
-{
-	struct gp_hub *h = gp_hub();
-	struct gp_gt *cur = h->cur;
-	uint64_t m = cur->sigmask;
-	if (old)
-		*old = m;
-	if (!set)
-		return how == SIG_BLOCK || how == SIG_UNBLOCK || how == SIG_SETMASK ? 0 : -EINVAL;
-	switch (how) {
-	case SIG_BLOCK: m |= *set; break;
-	case SIG_UNBLOCK: m &= ~*set; break;
-	case SIG_SETMASK: m = *set; break;
-	default: return -EINVAL;
-	}
-	m &= ~UNBLOCKABLE;
-	if (m != cur->sigmask) {
-		cur->sigmask = m;
-		h->masks_differ = 1;
-		gp_sys_sigmask(SIG_SETMASK, &m, NULL);
-	}
-	return 0;
+	return wait_locked(q, 1, lock, tag, deadline, flags, what, obj);
 }
 
 void gp_yield(void)
@@ -392,7 +373,7 @@ static void timer_wake(struct gp_timer *tm)
 }
 
 /* A cancellation point: 0, -EINTR, -ECANCELED. */
-int gp_sleep_until(uint64_t deadline)
+int gp_sleep_as(uint64_t deadline, int intr)
 {
 	struct gp_gt *cur = gp_self();
 	if (gp_cancel_due())
@@ -401,12 +382,15 @@ int gp_sleep_until(uint64_t deadline)
 		gp_yield();
 		return 0;
 	}
-	cur->intr = 1;
 	cur->state = GP_WAITING;
 	cur->wait_what = "sleep";
-	int r = park_as(cur, deadline, 1);
-	cur->intr = 0;
+	int r = gp_park_as(deadline, GP_W_CANCEL | intr);
 	return r == -ETIMEDOUT ? 0 : r;
+}
+
+int gp_sleep_until(uint64_t deadline)
+{
+	return gp_sleep_as(deadline, GP_INTR_ALWAYS);
 }
 
 /* ---- thread life ---- */
@@ -544,7 +528,7 @@ int gp_join(struct gp_gt *t, void **ret, uint64_t deadline)
 	}
 	t->joined = 1;
 	cur->joining = t;
-	r = gp_wait_locked(&t->joinq, &t->lock, 0, deadline, "!join", t);
+	r = gp_wait_locked(&t->joinq, &t->lock, 0, deadline, GP_W_CANCEL, "join", t);
 	cur->joining = NULL;
 	if (r == -ECANCELED || r == -ETIMEDOUT) { /* the join did not happen: t stays joinable */
 		gp_lock(&t->lock);

@@ -12,7 +12,7 @@
 #define MADV_GUARD_INSTALL 102
 #endif
 
-struct gp_config gp_config = { .stack_size = 256 * 1024, .pool_max = 1024, .deadlock = 1 };
+struct gp_config gp_config = { .stack_size = 256 * 1024, .pool_max = 1024, .deadlock = 1, .tpool_size = 20 };
 
 struct pooled {
 	struct pooled *next;

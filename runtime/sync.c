@@ -103,8 +103,8 @@ static int relock(struct gp_mutex *m, uint64_t deadline, int try)
 static int contend(struct gp_gt *cur, struct gp_mutex *m, uint64_t deadline)
 {
 	for (int lost = 0;; lost = 1) {
-		int r = lost ? gp_wait_locked_first(&m->wq, &m->lock, 0, deadline, "mutex", m)
-			     : gp_wait_locked(&m->wq, &m->lock, 0, deadline, "mutex", m);
+		int r = lost ? gp_wait_locked_first(&m->wq, &m->lock, 0, deadline, 0, "mutex", m)
+			     : gp_wait_locked(&m->wq, &m->lock, 0, deadline, 0, "mutex", m);
 		if (r)
 			return r; /* timed out */
 		gp_lock(&m->lock);
@@ -252,7 +252,7 @@ int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline)
 			held_del(cur, m);
 		release(m); /* may ready a mutex waiter; never parks */
 	}
-	int r = gp_park_cp(deadline);
+	int r = gp_park_as(deadline, GP_W_CANCEL); /* never EINTR: glibc resumes it */
 	int l = gp_mutex_lock(m, GP_NEVER);
 	if (r == -ETIMEDOUT || r == -ECANCELED)
 		return r;
@@ -340,7 +340,7 @@ int gp_once(int *once, void (*init)(void))
 			gp_unlock(&once_lock);
 			continue;
 		}
-		gp_wait_locked(&once_q, &once_lock, 0, GP_NEVER, "pthread_once in progress", once);
+		gp_wait_locked(&once_q, &once_lock, 0, GP_NEVER, 0, "pthread_once in progress", once);
 	}
 	int *guard __attribute__((cleanup(once_unwound))) = once;
 	init();

@@ -1,13 +1,24 @@
-/* The os module: read, write, readv, writev (shared with the socket module: sockets; here also
- * pipes and FIFOs), and waiting for child processes. Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
- * preadv2/pwritev2 with RWF_NOWAIT: in both cases the open file's O_NONBLOCK is never touched, so a
- * pipe shared with a shell or a child stays as it was. */
+/* The os module: read, write, readv, writev and the positioned forms (shared with the socket
+ * module: sockets), file locks, the open of a FIFO, and waiting for child processes. Sockets go
+ * through recv/send-style calls with MSG_DONTWAIT; pipes, FIFOs, ttys, eventfd, timerfd, signalfd
+ * and inotify descriptors through preadv2/pwritev2 with RWF_NOWAIT (or a poll before the call
+ * where the kernel refuses it): in every case the open file's O_NONBLOCK is never touched, so a
+ * descriptor shared with a shell or a child stays as it was. Regular files and block devices go
+ * to runtime/disk.c (the page cache, else the tpool). */
 #include "shim.h"
+#include "sys.h"
+#include <fcntl.h>
+#include <stdarg.h>
 #include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
-static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt)
+static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt, off_t off)
 {
+	if (f->kind == GP_FD_REG) /* alone on its hub, the plain blocking call (-1: the position) */
+		return gp_ret(gp_alone() ? GP_SC(write ? SYS_pwritev2 : SYS_preadv2, fd, iov, cnt, off, 0, 0)
+					 : gp_disk_rw(fd, f, write, iov, cnt, off));
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
 	enum gp_io_op op = f->kind == GP_FD_SOCK ? (write ? GP_IO_SENDMSG : GP_IO_RECVMSG)
 						 : (write ? GP_IO_WRITEV : GP_IO_READV);
@@ -24,7 +35,7 @@ SHIM ssize_t read(int fd, void *buf, size_t n)
 	if (f->kind == GP_FD_SOCK)
 		return gp_ret(gp_io(fd, f, GP_IO_RECV, &(struct gp_io){ .buf = buf, .len = n }));
 	struct iovec v = { buf, n };
-	return rw(fd, f, 0, &v, 1);
+	return rw(fd, f, 0, &v, 1, -1);
 }
 
 SHIM ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
@@ -42,7 +53,7 @@ SHIM ssize_t write(int fd, const void *buf, size_t n)
 	if (f->kind == GP_FD_SOCK)
 		return gp_ret(gp_io(fd, f, GP_IO_SEND, &(struct gp_io){ .buf = (void *)buf, .len = n }));
 	struct iovec v = { (void *)buf, n };
-	return rw(fd, f, 1, &v, 1);
+	return rw(fd, f, 1, &v, 1, -1);
 }
 
 static int iov_empty(const struct iovec *iov, int cnt)
@@ -62,14 +73,170 @@ static int bad_count(int cnt)
 SHIM ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
 	struct gp_fd *f = bad_count(cnt) || iov_empty(iov, cnt) ? NULL : gp_green_fd(fd);
-	return f ? rw(fd, f, 0, (struct iovec *)iov, cnt) : REAL(readv)(fd, iov, cnt);
+	return f ? rw(fd, f, 0, (struct iovec *)iov, cnt, -1) : REAL(readv)(fd, iov, cnt);
 }
 
 SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	struct gp_fd *f = bad_count(cnt) ? NULL : gp_green_fd(fd);
-	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt) : REAL(writev)(fd, iov, cnt);
+	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt, -1) : REAL(writev)(fd, iov, cnt);
 }
+
+/* ---- positioned I/O: only regular files and block devices have a position to give ---- */
+
+static struct gp_fd *disk_fd(int fd, off_t off)
+{
+	struct gp_fd *f = off >= 0 ? gp_green_fd(fd) : NULL;
+	return f && f->kind == GP_FD_REG ? f : NULL;
+}
+
+SHIM ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	struct gp_fd *f = n ? disk_fd(fd, off) : NULL;
+	struct iovec v = { buf, n };
+	return f ? rw(fd, f, 0, &v, 1, off) : REAL(pread)(fd, buf, n, off);
+}
+
+SHIM ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct gp_fd *f = disk_fd(fd, off);
+	struct iovec v = { (void *)buf, n };
+	return f ? rw(fd, f, 1, &v, 1, off) : REAL(pwrite)(fd, buf, n, off);
+}
+
+SHIM ssize_t preadv(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	struct gp_fd *f = bad_count(cnt) || iov_empty(iov, cnt) ? NULL : disk_fd(fd, off);
+	return f ? rw(fd, f, 0, (struct iovec *)iov, cnt, off) : REAL(preadv)(fd, iov, cnt, off);
+}
+
+SHIM ssize_t pwritev(int fd, const struct iovec *iov, int cnt, off_t off)
+{
+	struct gp_fd *f = bad_count(cnt) ? NULL : disk_fd(fd, off);
+	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt, off) : REAL(pwritev)(fd, iov, cnt, off);
+}
+
+/* glibc's off_t is 64 bits on x86-64: the *64 names are the same calls (old binaries use both). */
+SHIM ssize_t pread64(int fd, void *buf, size_t n, off_t off) { return pread(fd, buf, n, off); }
+SHIM ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { return pwrite(fd, buf, n, off); }
+SHIM ssize_t preadv64(int fd, const struct iovec *iov, int cnt, off_t off) { return preadv(fd, iov, cnt, off); }
+SHIM ssize_t pwritev64(int fd, const struct iovec *iov, int cnt, off_t off) { return pwritev(fd, iov, cnt, off); }
+
+SHIM ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return pread(fd, buf, n, off);
+}
+
+/* ---- calls that wait for the disk or for another process: on the tpool ---- */
+
+/* The real call when the caller may block its hub (alone on it, or the module is off). */
+static int may_block(void)
+{
+	return !gp_on(GP_M_OS) || gp_alone();
+}
+
+SHIM int fsync(int fd)
+{
+	gp_testcancel(); /* a cancellation point */
+	return may_block() ? REAL(fsync)(fd) : (int)gp_ret(gp_tpool_syscall(SYS_fsync, fd, 0, 0, 0, 0, 0));
+}
+
+SHIM int fdatasync(int fd)
+{
+	gp_testcancel();
+	return may_block() ? REAL(fdatasync)(fd) : (int)gp_ret(gp_tpool_syscall(SYS_fdatasync, fd, 0, 0, 0, 0, 0));
+}
+
+SHIM int sync_file_range(int fd, off_t off, off_t n, unsigned flags)
+{
+	if (may_block() || !(flags & SYNC_FILE_RANGE_WAIT_AFTER))
+		return REAL(sync_file_range)(fd, off, n, flags);
+	return (int)gp_ret(gp_tpool_syscall(SYS_sync_file_range, fd, off, n, flags, 0, 0));
+}
+
+/* A lock that is free costs one try; one held by another process is waited for on the tpool. */
+SHIM int flock(int fd, int op)
+{
+	if (may_block() || (op & LOCK_NB) || (op & ~LOCK_NB) == LOCK_UN)
+		return REAL(flock)(fd, op);
+	int r = REAL(flock)(fd, op | LOCK_NB);
+	if (r == 0 || errno != EWOULDBLOCK)
+		return r;
+	return (int)gp_ret(gp_tpool_syscall(SYS_flock, fd, op, 0, 0, 0, 0));
+}
+
+/* fcntl(F_SETLKW / F_OFD_SETLKW), called by fcntl's shim: try without waiting first. */
+int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l)
+{
+	if (may_block())
+		return real(fd, cmd, l);
+	int r = real(fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, l);
+	if (r == 0 || (errno != EAGAIN && errno != EACCES))
+		return r;
+	return (int)gp_ret(gp_tpool_syscall(SYS_fcntl, fd, cmd, (long)l, 0, 0, 0));
+}
+
+/* glibc's lockf calls fcntl past the preload. */
+SHIM int lockf(int fd, int cmd, off_t len)
+{
+	if (cmd != F_LOCK || may_block())
+		return REAL(lockf)(fd, cmd, len);
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_CUR, .l_len = len };
+	return gp_os_setlkw(REAL(fcntl), fd, F_SETLKW, &l);
+}
+SHIM int lockf64(int fd, int cmd, off_t len) { return lockf(fd, cmd, len); }
+
+/* Opening a FIFO waits for the other end: such an open runs on the tpool. Everything else (the
+ * lookup says what it is) is the real call. */
+static int fifo_open(int dirfd, const char *path, int flags)
+{
+	struct stat st;
+	if ((flags & (O_NONBLOCK | O_PATH)) || may_block() || !path ||
+	    fstatat(dirfd, path, &st, flags & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0) != 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	return 1;
+}
+
+static int open_mode(int flags, va_list ap)
+{
+	return flags & (O_CREAT | __O_TMPFILE) ? va_arg(ap, int) : 0;
+}
+
+static int open_green(int dirfd, const char *path, int flags, int mode)
+{
+	gp_testcancel(); /* open is a cancellation point */
+	return (int)gp_ret(gp_tpool_syscall(SYS_openat, dirfd, (long)path, flags, mode, 0, 0));
+}
+
+#define OPEN_SHIM(name, real_call)                                              \
+	SHIM int name(const char *path, int flags, ...)                        \
+	{                                                                       \
+		va_list ap;                                                     \
+		va_start(ap, flags);                                            \
+		int mode = open_mode(flags, ap);                                \
+		va_end(ap);                                                     \
+		if (fifo_open(AT_FDCWD, path, flags))                           \
+			return open_green(AT_FDCWD, path, flags, mode);         \
+		return real_call;                                               \
+	}
+OPEN_SHIM(open, REAL(open)(path, flags, mode))
+OPEN_SHIM(open64, REAL(open64)(path, flags, mode))
+
+#define OPENAT_SHIM(name)                                                       \
+	SHIM int name(int dirfd, const char *path, int flags, ...)             \
+	{                                                                       \
+		va_list ap;                                                     \
+		va_start(ap, flags);                                            \
+		int mode = open_mode(flags, ap);                                \
+		va_end(ap);                                                     \
+		if (fifo_open(dirfd, path, flags))                              \
+			return open_green(dirfd, path, flags, mode);            \
+		return REAL(name)(dirfd, path, flags, mode);                    \
+	}
+OPENAT_SHIM(openat)
+OPENAT_SHIM(openat64)
 
 /* ---- child processes ----
  * A blocking wait asks with WNOHANG first; if nothing has changed yet, the green thread parks on a
@@ -77,20 +244,21 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
  * and continue events (which a pidfd does not report), sleeps with a growing interval (1 to 20
  * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is. */
 
-/* A cancellation point (the whole wait family is). */
-static void child_wait(pid_t pid, int options, int *delay_ms)
+/* A cancellation point (the whole wait family is); -EINTR when a handler without SA_RESTART ran
+ * for the thread, else 0 (ask again). */
+static int child_wait(pid_t pid, int options, int *delay_ms)
 {
 	gp_testcancel();
-	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0) {
-		int r = gp_wait_pid(pid);
-		if (r == -ECANCELED)
-			gp_cancel_act();
-		if (r == 0 || r == -EBADF)
-			return;
+	int r = -ENOSYS;
+	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0)
+		r = gp_wait_pid(pid);
+	if (r == -ENOSYS || r == -ESRCH) {
+		*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
+		r = gp_sleep_as(gp_deadline_in((uint64_t)*delay_ms * 1000000), GP_INTR_RESTART);
 	}
-	*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
-	if (gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000)) == -ECANCELED)
+	if (r == -ECANCELED)
 		gp_cancel_act();
+	return r == -EINTR ? r : 0;
 }
 
 SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
@@ -102,7 +270,8 @@ SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
 		if (r != 0)
 			return r;
-		child_wait(pid, options, &delay);
+		if (child_wait(pid, options, &delay) < 0)
+			return (pid_t)gp_ret(-EINTR);
 	}
 }
 
@@ -132,6 +301,7 @@ SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 		r = REAL(waitid)(type, id, info, options | WNOHANG);
 		if (r != 0 || info->si_pid != 0)
 			return r;
-		child_wait(pid, options & ~WEXITED, &delay);
+		if (child_wait(pid, options & ~WEXITED, &delay) < 0)
+			return (int)gp_ret(-EINTR);
 	}
 }

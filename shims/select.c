@@ -2,7 +2,11 @@
  * green thread parks on every fd of the set (gp_poll_wait) and asks again when woken. The answer
  * the program gets is therefore always the kernel's own: the full ready set, exact revents. A
  * program's own epoll instance is itself a pollable fd: its waiter parks on it in the hub's set
- * (nested epoll), so an event loop in each of several green threads works. */
+ * (nested epoll), so an event loop in each of several green threads works.
+ *
+ * The forms with a signal mask (pselect, ppoll, epoll_pwait, epoll_pwait2) make it the thread's
+ * mask for the call, as the kernel does atomically: a signal it unblocks runs its handler and
+ * ends the wait with EINTR. A handler ends any of these waits (never restarted, signal(7)). */
 #include "shim.h"
 #include <string.h>
 #include <sys/epoll.h>
@@ -13,40 +17,161 @@ static uint64_t ms_deadline(int timeout)
 	return timeout < 0 ? GP_NEVER : gp_deadline_in((uint64_t)timeout * 1000000);
 }
 
+static uint64_t ts_deadline(const struct timespec *ts)
+{
+	return ts ? gp_deadline_in(gp_rel_ns(ts)) : GP_NEVER;
+}
+
+/* The kernel's 64 bits of a sigset_t, or NULL for "no mask". */
+static const uint64_t *mask_of(const sigset_t *m, uint64_t *buf)
+{
+	if (!m)
+		return NULL;
+	memcpy(buf, m, sizeof(*buf));
+	return buf;
+}
+
+static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uint64_t *mask)
+{
+	gp_testcancel();
+	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
+	int r;
+	for (;;) {
+		int w = (r = REAL(poll)(fds, n, 0)) != 0 ? 1 : gp_poll_wait(fds, n, deadline);
+		if (w == -ETIMEDOUT)
+			r = REAL(poll)(fds, n, 0);
+		else if (w < 0)
+			r = w;
+		else if (w == 0)
+			continue;
+		r = r == -1 ? -errno : r;
+		break;
+	}
+	if (mask)
+		gp_sigmask_swap(old);
+	return (int)gp_ret(r);
+}
+
 SHIM int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	if (timeout == 0 || !gp_on(GP_M_SELECT))
 		return REAL(poll)(fds, n, timeout);
-	gp_testcancel();
-	uint64_t deadline = ms_deadline(timeout);
-	for (;;) {
-		int r = REAL(poll)(fds, n, 0);
-		if (r != 0)
-			return r;
-		int w = gp_poll_wait(fds, n, deadline);
-		if (w == -ETIMEDOUT)
-			return REAL(poll)(fds, n, 0);
-		if (w < 0)
-			return (int)gp_ret(w);
-	}
+	return poll_green(fds, n, ms_deadline(timeout), NULL);
+}
+
+SHIM int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *m)
+{
+	uint64_t mb;
+	if ((ts && ((!ts->tv_sec && !ts->tv_nsec) || !gp_ts_valid(ts))) || !gp_on(GP_M_SELECT))
+		return REAL(ppoll)(fds, n, ts, m);
+	return poll_green(fds, n, ts_deadline(ts), mask_of(m, &mb));
+}
+
+/* The fortified entry points: fdslen is what the program's array holds. */
+SHIM int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		__chk_fail();
+	return poll(fds, n, timeout);
+}
+
+SHIM int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *m, size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		__chk_fail();
+	return ppoll(fds, n, ts, m);
+}
+
+/* ---- select: any nfds (a program may allocate sets beyond FD_SETSIZE) ---- */
+
+#define WORDS(nfds) (((size_t)(nfds) + 63) / 64)
+
+static int bit(const unsigned long *set, int fd)
+{
+	return set && (set[fd / 64] >> (fd % 64)) & 1;
 }
 
 /* The pollfd set equivalent to select's three sets (read, write, except -> POLLPRI). */
-static nfds_t sets_to_poll(int nfds, fd_set *sets[3], struct pollfd *p)
+static nfds_t sets_to_poll(int nfds, unsigned long *sets[3], struct pollfd *p)
 {
 	nfds_t n = 0;
 	for (int fd = 0; fd < nfds; fd++) {
-		short ev = 0;
-		if (sets[0] && FD_ISSET(fd, sets[0]))
-			ev |= POLLIN;
-		if (sets[1] && FD_ISSET(fd, sets[1]))
-			ev |= POLLOUT;
-		if (sets[2] && FD_ISSET(fd, sets[2]))
-			ev |= POLLPRI;
+		short ev = (short)((bit(sets[0], fd) ? POLLIN : 0) | (bit(sets[1], fd) ? POLLOUT : 0) |
+				   (bit(sets[2], fd) ? POLLPRI : 0));
 		if (ev)
 			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
 	}
 	return n;
+}
+
+struct sel {
+	int nfds;
+	fd_set *io[3];          /* the program's sets */
+	unsigned long *saved[3]; /* what they held on entry */
+	struct pollfd *p;
+	nfds_t n;
+};
+
+/* The program's sets as they were given, or the kernel's zero-timeout answer into them. */
+static void restore(struct sel *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (s->io[i])
+			memcpy(s->io[i], s->saved[i], WORDS(s->nfds) * 8);
+}
+
+static int select_now(struct sel *s)
+{
+	struct timeval zero = { 0, 0 };
+	restore(s);
+	return REAL(select)(s->nfds, s->io[0], s->io[1], s->io[2], &zero);
+}
+
+static int sel_wait(struct sel *s, uint64_t deadline)
+{
+	int r;
+	while ((r = select_now(s)) == 0) {
+		int w = gp_poll_wait(s->p, s->n, deadline);
+		if (w == -ETIMEDOUT)
+			return select_now(s);
+		if (w < 0) {
+			restore(s); /* an error leaves the sets as the program gave them */
+			return w;
+		}
+	}
+	return r < 0 ? -errno : r;
+}
+
+/* Up to FD_SETSIZE on the stack; beyond, a program-sized allocation. */
+static int select_green(int nfds, fd_set *io[3], uint64_t deadline, const uint64_t *mask)
+{
+	size_t words = WORDS(nfds);
+	struct sel s = { .nfds = nfds, .io = { io[0], io[1], io[2] } };
+	unsigned long stack_mem[3 * WORDS(FD_SETSIZE)], *mem = stack_mem;
+	struct pollfd stack_p[FD_SETSIZE];
+	s.p = stack_p;
+	if (nfds > FD_SETSIZE) {
+		mem = calloc(3 * words, sizeof(*mem));
+		s.p = calloc((size_t)nfds, sizeof(*s.p));
+		if (!mem || !s.p) {
+			free(mem), free(s.p);
+			return -ENOMEM;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		s.saved[i] = io[i] ? mem + (size_t)i * words : NULL;
+		if (io[i])
+			memcpy(s.saved[i], io[i], words * 8);
+	}
+	s.n = sets_to_poll(nfds, s.saved, s.p);
+	gp_testcancel();
+	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
+	int r = sel_wait(&s, deadline);
+	if (mask)
+		gp_sigmask_swap(old);
+	if (mem != stack_mem)
+		free(mem), free(s.p);
+	return r;
 }
 
 static void remaining(struct timeval *tv, uint64_t deadline)
@@ -56,99 +181,79 @@ static void remaining(struct timeval *tv, uint64_t deadline)
 	tv->tv_usec = (suseconds_t)(left % GP_NS / 1000);
 }
 
-/* The kernel's select with a zero timeout, on fresh copies of the program's sets. */
-static int select_now(int nfds, fd_set *io[3], fd_set saved[3])
-{
-	struct timeval zero = { 0, 0 };
-	size_t bytes = ((size_t)nfds + 7) / 8;
-	for (int i = 0; i < 3; i++)
-		if (io[i])
-			memcpy(io[i], &saved[i], bytes);
-	return REAL(select)(nfds, io[0], io[1], io[2], &zero);
-}
-
-static int select_green(int nfds, fd_set *io[3], struct timeval *tv)
-{
-	fd_set saved[3];
-	size_t bytes = ((size_t)nfds + 7) / 8;
-	for (int i = 0; i < 3; i++)
-		if (io[i])
-			memcpy(&saved[i], io[i], bytes);
-	uint64_t deadline = tv ? gp_deadline_in((uint64_t)tv->tv_sec * GP_NS + (uint64_t)tv->tv_usec * 1000)
-			       : GP_NEVER;
-	fd_set *sv[3] = { io[0] ? &saved[0] : NULL, io[1] ? &saved[1] : NULL, io[2] ? &saved[2] : NULL };
-	struct pollfd stackp[64], *p = nfds <= 64 ? stackp : calloc((size_t)nfds, sizeof(*p));
-	if (!p)
-		return (int)gp_ret(-ENOMEM);
-	nfds_t n = sets_to_poll(nfds, sv, p);
-	int r, w;
-	gp_testcancel();
-	while ((r = select_now(nfds, io, saved)) == 0) {
-		if ((w = gp_poll_wait(p, n, deadline)) == -ETIMEDOUT) {
-			r = select_now(nfds, io, saved);
-			break;
-		}
-		if (w == -ECANCELED) {
-			if (p != stackp)
-				free(p);
-			gp_cancel_act();
-		}
-	}
-	if (p != stackp)
-		free(p);
-	if (tv && r >= 0)
-		remaining(tv, deadline);
-	return r;
-}
-
+/* Linux writes the time left back into the timeval, on every return. */
 SHIM int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
 	int now_only = tv && tv->tv_sec == 0 && tv->tv_usec == 0;
-	int invalid = nfds < 0 || nfds > FD_SETSIZE || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0));
+	int invalid = nfds < 0 || (tv && (tv->tv_sec < 0 || tv->tv_usec < 0));
 	if (now_only || invalid || !gp_on(GP_M_SELECT))
 		return REAL(select)(nfds, rd, wr, ex, tv);
 	fd_set *io[3] = { rd, wr, ex };
-	return select_green(nfds, io, tv);
+	uint64_t deadline = tv ? gp_deadline_in((uint64_t)tv->tv_sec * GP_NS + (uint64_t)tv->tv_usec * 1000) : GP_NEVER;
+	int r = select_green(nfds, io, deadline, NULL);
+	if (tv && r != -EINVAL && r != -ENOMEM)
+		remaining(tv, deadline);
+	return (int)gp_ret(r);
+}
+
+SHIM int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts, const sigset_t *m)
+{
+	uint64_t mb;
+	int now_only = ts && !ts->tv_sec && !ts->tv_nsec;
+	if (now_only || nfds < 0 || (ts && !gp_ts_valid(ts)) || !gp_on(GP_M_SELECT))
+		return REAL(pselect)(nfds, rd, wr, ex, ts, m);
+	fd_set *io[3] = { rd, wr, ex };
+	return (int)gp_ret(select_green(nfds, io, ts_deadline(ts), mask_of(m, &mb)));
 }
 
 /* ---- the program's own epoll instances ---- */
 
-static int epoll_green(int epfd, struct epoll_event *ev, int max, uint64_t deadline)
+static int epoll_green(int epfd, struct epoll_event *ev, int max, uint64_t deadline, const uint64_t *mask)
 {
+	struct gp_fd *f;
 	gp_testcancel();
+	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
+	int r;
 	for (;;) {
-		int r = REAL(epoll_wait)(epfd, ev, max, 0);
-		struct gp_fd *f;
-		if (r != 0 || !(f = gp_fd_get(epfd)))
-			return r;
-		int w = gp_fd_wait(epfd, f, GP_RD, deadline);
-		if (w == -ETIMEDOUT)
-			return REAL(epoll_wait)(epfd, ev, max, 0);
-		if (w < 0)
-			return (int)gp_ret(w);
+		if ((r = REAL(epoll_wait)(epfd, ev, max, 0)) != 0 || !(f = gp_fd_get(epfd))) {
+			r = r < 0 ? -errno : r;
+			break;
+		}
+		int w = gp_fd_wait(epfd, f, GP_RD, deadline, GP_INTR_ALWAYS);
+		if (w == -ETIMEDOUT) {
+			r = REAL(epoll_wait)(epfd, ev, max, 0);
+			r = r < 0 ? -errno : r;
+			break;
+		}
+		if (w < 0) {
+			r = w;
+			break;
+		}
 	}
+	if (mask)
+		gp_sigmask_swap(old);
+	return (int)gp_ret(r);
 }
 
 SHIM int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	if (timeout == 0 || !gp_on(GP_M_SELECT))
 		return REAL(epoll_wait)(epfd, ev, max, timeout);
-	return epoll_green(epfd, ev, max, ms_deadline(timeout));
+	return epoll_green(epfd, ev, max, ms_deadline(timeout), NULL);
 }
 
-/* With a signal mask the wait must change the mask atomically, which only the kernel can do: such
- * calls stay real. */
-SHIM int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+SHIM int epoll_pwait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *m)
 {
-	if (mask || timeout == 0 || !gp_on(GP_M_SELECT))
-		return REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
-	return epoll_green(epfd, ev, max, ms_deadline(timeout));
+	uint64_t mb;
+	if (timeout == 0 || !gp_on(GP_M_SELECT))
+		return REAL(epoll_pwait)(epfd, ev, max, timeout, m);
+	return epoll_green(epfd, ev, max, ms_deadline(timeout), mask_of(m, &mb));
 }
 
-SHIM int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *ts,
-		      const sigset_t *mask)
+SHIM int epoll_pwait2(int epfd, struct epoll_event *ev, int max, const struct timespec *ts, const sigset_t *m)
 {
-	if (mask || (ts && !ts->tv_sec && !ts->tv_nsec) || (ts && !gp_ts_valid(ts)) || !gp_on(GP_M_SELECT))
-		return REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
-	return epoll_green(epfd, ev, max, ts ? gp_deadline_in(gp_rel_ns(ts)) : GP_NEVER);
+	uint64_t mb;
+	if ((ts && !ts->tv_sec && !ts->tv_nsec) || (ts && !gp_ts_valid(ts)) || !gp_on(GP_M_SELECT))
+		return REAL(epoll_pwait2)(epfd, ev, max, ts, m);
+	return epoll_green(epfd, ev, max, ts_deadline(ts), mask_of(m, &mb));
 }

@@ -46,8 +46,11 @@ static inline void gp_testcancel(void)
 		gp_cancel_act();
 }
 
-/* The fd's entry if I/O calls on it are to be green: a socket with the socket module patched, a
- * pipe or FIFO with the os module, that the program has not made non-blocking. Else NULL. */
+/* The fd's entry if I/O calls on it are to be green: a socket with the socket module patched;
+ * with the os module, a pipe, FIFO, tty or other character device epoll can watch, an eventfd,
+ * timerfd, signalfd or inotify descriptor (GP_FD_OTHER), a regular file or block device
+ * (GP_FD_REG: see runtime/disk.c); in every case one the program has not made non-blocking.
+ * Else NULL. */
 static inline struct gp_fd *gp_green_fd(int fd)
 {
 	if (!gp_on(GP_M_SOCKET | GP_M_OS))
@@ -57,7 +60,20 @@ static inline struct gp_fd *gp_green_fd(int fd)
 		return NULL;
 	if (f->kind == GP_FD_SOCK)
 		return gp_mods & GP_M_SOCKET ? f : NULL;
-	return f->kind == GP_FD_FIFO && (gp_mods & GP_M_OS) ? f : NULL;
+	if (!(gp_mods & GP_M_OS) || f->unpollable || f->kind == GP_FD_INTERNAL)
+		return NULL;
+	return f;
+}
+
+struct flock;
+int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l); /* os.c */
+
+/* The calling thread is alone on its hub: nobody to run while it waits, so a call may simply
+ * block in the kernel, as natively. */
+static inline int gp_alone(void)
+{
+	struct gp_hub *h = gp_hub_peek();
+	return !h || (h->nthreads == 1 && !h->rq_head);
 }
 
 /* A relative timespec as ns, saturating to GP_NEVER. Callers validate it first. */

@@ -289,6 +289,8 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, long arg)
 		r = real(fd, cmd, (arg & ~O_NONBLOCK) | ((arg & O_NONBLOCK) || f->kern_nb ? O_NONBLOCK : 0));
 		if (r == 0) {
 			f->user_nb = !!(arg & O_NONBLOCK);
+			if (f->kind == GP_FD_REG) /* O_DIRECT may have been switched: ask the kernel */
+				f->sync_io = (real(fd, F_GETFL) & (O_SYNC | O_DSYNC | O_DIRECT)) != 0;
 			gp_fd_file_changed(fd);
 		}
 		return r;
@@ -297,6 +299,9 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, long arg)
 		if (internal(fd))
 			return (int)gp_ret(-EBADF);
 		return dup_done(fd, real(fd, cmd, arg));
+	case F_SETLKW:
+	case F_OFD_SETLKW:
+		return gp_os_setlkw(real, fd, cmd, (struct flock *)arg);
 	default:
 		return real(fd, cmd, arg);
 	}

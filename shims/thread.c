@@ -97,7 +97,7 @@ static int join_native(pthread_t t, void **ret)
 	int r, delay_ms = 1;
 	while ((r = REAL(pthread_tryjoin_np)(t, ret)) == EBUSY) {
 		gp_testcancel();
-		gp_sleep_until(gp_deadline_in((uint64_t)delay_ms * 1000000));
+		gp_sleep_as(gp_deadline_in((uint64_t)delay_ms * 1000000), GP_INTR_NEVER); /* join never says EINTR */
 		delay_ms = delay_ms < 20 ? delay_ms * 2 : 20;
 	}
 	return r;
@@ -317,10 +317,15 @@ static pthread_t os_thread(pthread_t t)
 	return g && g->hub->os_thread ? (pthread_t)g->hub->os_thread : t;
 }
 
+void gp_signal_aim(int sig, struct gp_gt *to); /* signal.c */
+
 SHIM int pthread_kill(pthread_t t, int sig)
 {
-	if (green_thread(t) && sig == 0)
+	struct gp_gt *g = green_thread(t);
+	if (g && sig == 0)
 		return 0; /* glibc says 0 for an ended but unjoined thread too */
+	if (g)
+		gp_signal_aim(sig, g); /* the handler's note then knows whom it was for */
 	return REAL(pthread_kill)(os_thread(t), sig);
 }
 

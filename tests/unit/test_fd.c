@@ -144,7 +144,7 @@ static void *wait_dir(void *arg)
 	long a = (long)arg;
 	int fd = a & 0x100 ? sv[1] : sv[0];
 	uint64_t deadline = a & 0x200 ? gp_deadline_in(30 * MS) : GP_NEVER;
-	return (void *)(long)gp_fd_wait(fd, gp_fd_get(fd), (int)(a & 1), deadline);
+	return (void *)(long)gp_fd_wait(fd, gp_fd_get(fd), (int)(a & 1), deadline, GP_INTR_RESTART);
 }
 
 static void *write_later(void *arg)
@@ -188,11 +188,11 @@ TEST(wait_alone_on_the_hub)
 	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	struct gp_fd *f = gp_fd_get(sv[0]);
 	double t0 = unit_ms();
-	CHECK_EQ(gp_fd_wait(sv[0], f, GP_RD, gp_deadline_in(30 * MS)), -ETIMEDOUT);
+	CHECK_EQ(gp_fd_wait(sv[0], f, GP_RD, gp_deadline_in(30 * MS), GP_INTR_RESTART), -ETIMEDOUT);
 	CHECK_RANGE(unit_ms() - t0, 29.9, 3000);
 	(void)!write(sv[1], "y", 1);
-	CHECK_EQ(gp_fd_wait(sv[0], f, GP_RD, gp_deadline_in(3000 * MS)), 0);
-	CHECK_EQ(gp_fd_wait(sv[0], f, GP_WR, GP_NEVER), 0);
+	CHECK_EQ(gp_fd_wait(sv[0], f, GP_RD, gp_deadline_in(3000 * MS), GP_INTR_RESTART), 0);
+	CHECK_EQ(gp_fd_wait(sv[0], f, GP_WR, GP_NEVER, GP_INTR_RESTART), 0);
 	CHECK(!gp_fd_watched(f));
 	close_both(sv);
 }
@@ -209,7 +209,7 @@ TEST(regular_files_are_always_ready)
 	REQUIRE(fd >= 0);
 	struct gp_gt *t = spawn(nap, NULL); /* company: the wait goes through the hub, not ppoll */
 	double t0 = unit_ms();
-	CHECK_EQ(gp_fd_wait(fd, gp_fd_get(fd), GP_RD, gp_deadline_in(2000 * MS)), 0);
+	CHECK_EQ(gp_fd_wait(fd, gp_fd_get(fd), GP_RD, gp_deadline_in(2000 * MS), GP_INTR_RESTART), 0);
 	CHECK_RANGE(unit_ms() - t0, 0, 1000);
 	join(t);
 	gp_fd_forget(fd);
@@ -248,7 +248,7 @@ static int reuse_fd;
 
 static void *wait_reused(void *arg)
 {
-	return (void *)(long)gp_fd_wait(reuse_fd, gp_fd_slot(reuse_fd), GP_RD, gp_deadline_in(150 * MS));
+	return (void *)(long)gp_fd_wait(reuse_fd, gp_fd_slot(reuse_fd), GP_RD, gp_deadline_in(150 * MS), GP_INTR_RESTART);
 }
 
 /* A number closed and reused: events of the old open file (kept alive by a dup the runtime does not
@@ -295,7 +295,7 @@ static int nwoke;
 
 static void *io_waiter(void *arg)
 {
-	int r = gp_fd_wait(sv[0], gp_fd_slot(sv[0]), GP_RD, GP_NEVER);
+	int r = gp_fd_wait(sv[0], gp_fd_slot(sv[0]), GP_RD, GP_NEVER, GP_INTR_RESTART);
 	woke_order[nwoke++] = (char)(long)arg;
 	return (void *)(long)r;
 }

@@ -493,7 +493,7 @@ static volatile int io_woke;
 
 static void *io_reader(void *arg)
 {
-	int r = gp_fd_wait(io_sv[0], gp_fd_get(io_sv[0]), GP_RD, gp_deadline_in(5000 * MS));
+	int r = gp_fd_wait(io_sv[0], gp_fd_get(io_sv[0]), GP_RD, gp_deadline_in(5000 * MS), GP_INTR_RESTART);
 	io_woke = 1;
 	return (void *)(long)r;
 }
@@ -654,7 +654,7 @@ static void *forker(void *arg)
 {
 	struct gp_fd *f = gp_fd_get(fk_sv[0]);
 	/* registered in the parent's epoll set */
-	if (gp_fd_wait(fk_sv[0], f, GP_RD, gp_deadline_in(10 * MS)) != -ETIMEDOUT || !gp_fd_watched(f))
+	if (gp_fd_wait(fk_sv[0], f, GP_RD, gp_deadline_in(10 * MS), GP_INTR_RESTART) != -ETIMEDOUT || !gp_fd_watched(f))
 		return (void *)-1L;
 	fflush(stdout);
 	pid_t pid = fork();
@@ -668,7 +668,7 @@ static void *forker(void *arg)
 		struct gp_gt *t;
 		if (gp_spawn(&t, NULL, child_writer, NULL) != 0)
 			_exit(64);
-		int r = gp_fd_wait(fk_sv[0], f, GP_RD, gp_deadline_in(3000 * MS));
+		int r = gp_fd_wait(fk_sv[0], f, GP_RD, gp_deadline_in(3000 * MS), GP_INTR_RESTART);
 		bad |= (r != 0) << 3;
 		bad |= (gp_join(t, NULL, GP_NEVER) != 0) << 4;
 		sleep_ms(250); /* the parent's sleeper would have woken by now */

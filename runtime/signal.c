@@ -1,0 +1,169 @@
+/* Signals and green threads. Handlers run as natively, on the OS thread, in the context of
+ * whichever green thread is running (or of the hub's wait). What greenpatch must add is the
+ * other half of a signal: the blocking call it cuts short. The preload installs the program's
+ * handlers behind a trampoline that, after the handler, notes the signal on the OS thread's hub
+ * (gp_signal_note, async-signal-safe: an atomic or); the hub then, between picks, ends with
+ * -EINTR the one wait the kernel would have interrupted (gp_hub_signals):
+ *
+ * - the receiver: the green thread a pthread_kill named; else, for a signal sent to the process,
+ *   the one the kernel picks: main if it does not block the signal, else the oldest thread that
+ *   does not (complete_signal() in the kernel prefers the group leader);
+ * - its wait ends only if it is one a handler ends (signal(7)): always for sleeps, poll and its
+ *   kind, pause, sigsuspend, sigtimedwait and socket calls with a timeout; unless the handler was
+ *   installed with SA_RESTART for socket and pipe I/O, waitpid, sem_wait, futex waits; never for
+ *   mutexes, condvars, join (the GP_INTR_* of the wait).
+ *
+ * Each green thread also has its own signal mask, set on the OS thread while it runs. */
+#include "rt.h"
+#include "sys.h"
+#include <signal.h>
+
+#define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (3ull << 31)) /* + SIGCANCEL, SIGSETXID */
+
+void gp_signal_note(int sig, int restart, struct gp_gt *to)
+{
+	struct gp_hub *h = gp_cur_hub;
+	if (!h || sig < 1 || sig > 64)
+		return;
+	uint64_t bit = 1ull << (sig - 1);
+	h->sig_to[sig] = to;
+	if (restart)
+		__atomic_fetch_and(&h->sig_norestart, ~bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_or(&h->sig_norestart, bit, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->sig_count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&h->sig_pending, bit, __ATOMIC_RELEASE);
+}
+
+static int alive(const struct gp_gt *t)
+{
+	return gp_is_gt(t) && t->state != GP_DONE;
+}
+
+/* The thread the kernel would have given a process-directed signal: main, else the oldest one
+ * that accepts it. NULL when every thread blocks it. */
+static struct gp_gt *receiver(struct gp_hub *h, uint64_t bit)
+{
+	if (h->initial && alive(&h->main) && !(h->main.sigmask & bit))
+		return &h->main;
+	struct gp_gt *t = h->all, *pick = NULL;
+	for (; t; t = t->all_next) /* newest first: the last match is the oldest */
+		if (!(t->sigmask & bit))
+			pick = t;
+	return pick;
+}
+
+static int interrupts(const struct gp_gt *t, int intr, uint64_t bit, uint64_t norestart)
+{
+	return intr == GP_INTR_ALWAYS || (intr == GP_INTR_RESTART && (norestart & bit));
+}
+
+/* Take the pending notes: for each signal, its receiver and whether its handler restarts. */
+static uint64_t take(struct gp_hub *h, uint64_t *norestart)
+{
+	uint64_t p = __atomic_exchange_n(&h->sig_pending, 0, __ATOMIC_ACQUIRE);
+	*norestart = __atomic_load_n(&h->sig_norestart, __ATOMIC_RELAXED);
+	return p;
+}
+
+static struct gp_gt *target(struct gp_hub *h, int sig, uint64_t bit)
+{
+	struct gp_gt *t = h->sig_to[sig];
+	h->sig_to[sig] = NULL;
+	return t && alive(t) ? t : receiver(h, bit);
+}
+
+void gp_hub_signals(struct gp_hub *h)
+{
+	uint64_t norestart, p = take(h, &norestart);
+	while (p) {
+		int sig = __builtin_ctzll(p) + 1;
+		uint64_t bit = 1ull << (sig - 1);
+		p &= ~bit;
+		struct gp_gt *t = target(h, sig, bit);
+		if (t && t->state == GP_WAITING && interrupts(t, t->intr, bit, norestart))
+			gp_cancel_wait(t, -EINTR);
+	}
+}
+
+int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr)
+{
+	uint64_t norestart, p = take(h, &norestart);
+	int ends = 0;
+	while (p) {
+		int sig = __builtin_ctzll(p) + 1;
+		uint64_t bit = 1ull << (sig - 1);
+		p &= ~bit;
+		ends |= target(h, sig, bit) == t && interrupts(t, intr, bit, norestart);
+	}
+	return ends;
+}
+
+/* ---- per-thread signal masks ---- */
+
+static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
+{
+	m &= ~UNBLOCKABLE;
+	if (m == cur->sigmask)
+		return;
+	cur->sigmask = m;
+	h->masks_differ = 1;
+	uint64_t k = m | h->sigwaited;
+	gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+}
+
+void gp_sigwait_begin(uint64_t set)
+{
+	struct gp_hub *h = gp_hub();
+	set &= ~UNBLOCKABLE;
+	for (uint64_t p = set; p; p &= p - 1)
+		h->sigwait_refs[__builtin_ctzll(p)]++;
+	if ((h->sigwaited | set) != h->sigwaited) {
+		h->sigwaited |= set;
+		uint64_t k = h->cur->sigmask | h->sigwaited;
+		gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+	}
+}
+
+void gp_sigwait_end(uint64_t set)
+{
+	struct gp_hub *h = gp_hub();
+	uint64_t before = h->sigwaited;
+	set &= ~UNBLOCKABLE;
+	for (uint64_t p = set; p; p &= p - 1) {
+		int b = __builtin_ctzll(p);
+		if (h->sigwait_refs[b] && !--h->sigwait_refs[b])
+			h->sigwaited &= ~(1ull << b);
+	}
+	if (h->sigwaited != before) {
+		uint64_t k = h->cur->sigmask | h->sigwaited;
+		gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+	}
+}
+
+int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
+{
+	struct gp_hub *h = gp_hub();
+	struct gp_gt *cur = h->cur;
+	uint64_t m = cur->sigmask;
+	if (old)
+		*old = m;
+	if (!set)
+		return how == SIG_BLOCK || how == SIG_UNBLOCK || how == SIG_SETMASK ? 0 : -EINVAL;
+	switch (how) {
+	case SIG_BLOCK: m |= *set; break;
+	case SIG_UNBLOCK: m &= ~*set; break;
+	case SIG_SETMASK: m = *set; break;
+	default: return -EINVAL;
+	}
+	set_mask(h, cur, m);
+	return 0;
+}
+
+uint64_t gp_sigmask_swap(uint64_t mask)
+{
+	struct gp_hub *h = gp_hub();
+	uint64_t old = h->cur->sigmask;
+	set_mask(h, h->cur, mask);
+	return old;
+}
