@@ -56,12 +56,13 @@ $(BUILD)/greenpatch.map: preload/manifest.h preload/exports.map.in
 	$(CC) -E -P -D_GNU_SOURCE -Ipreload -Iruntime -Iinclude -x c preload/exports.map.in -o $@
 
 $(BUILD)/libgreenpatch.so: $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a $(BUILD)/greenpatch.map
-	$(CC) -shared -o $@ $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a -Wl,--version-script=$(BUILD)/greenpatch.map \
-	  -Wl,-z,now -Wl,-z,relro -ldl -pthread
+	$(CC) -shared -o $@ $(SO_OBJ) -Wl,--whole-archive $(BUILD)/libgreenpatch_rt.a -Wl,--no-whole-archive \
+	  -Wl,--version-script=$(BUILD)/greenpatch.map \
+	  -Wl,-z,now -Wl,-z,relro -lffi -ldl -pthread
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libgreenpatch_rt.a -pthread
+	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libgreenpatch_rt.a -lffi -pthread
 $(BUILD)/tests/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@

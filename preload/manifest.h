@@ -54,6 +54,14 @@
 	X(socket, int, fcntl64, (int, int, ...), 0) \
 	X(socket, int, ioctl, (int, unsigned long, ...), 0) \
 	X(socket, int, setsockopt, (int, int, int, const void *, socklen_t), 0) \
+	X(socket, int, getaddrinfo, (const char *, const char *, const struct addrinfo *, struct addrinfo **), 0) \
+	X(socket, int, getnameinfo, (const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int), 0) \
+	X(socket, struct hostent *, gethostbyname, (const char *), 0) \
+	X(socket, struct hostent *, gethostbyname2, (const char *, int), 0) \
+	X(socket, struct hostent *, gethostbyaddr, (const void *, socklen_t, int), 0) \
+	X(socket, int, gethostbyname_r, (const char *, struct hostent *, char *, size_t, struct hostent **, int *), 0) \
+	X(socket, int, gethostbyname2_r, (const char *, int, struct hostent *, char *, size_t, struct hostent **, int *), 0) \
+	X(socket, int, gethostbyaddr_r, (const void *, socklen_t, int, struct hostent *, char *, size_t, struct hostent **, int *), 0) \
 	X(os, pid_t, wait, (int *), 0) \
 	X(os, pid_t, waitpid, (pid_t, int *, int), 0) \
 	X(os, pid_t, wait3, (int *, int, struct rusage *), 0) \

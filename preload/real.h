@@ -2,6 +2,7 @@
 #ifndef GP_REAL_H
 #define GP_REAL_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <sched.h>
 #include <pthread.h>

@@ -152,17 +152,28 @@ static void describe(const struct gp_gt *t, int fd)
 	say(fd, "\n");
 }
 
+/* Waits something other than a sync object ends: a timer, a job, a signal. */
+static int ends_by_itself(const char *what)
+{
+	static const char *const kinds[] = { "sleep", "tpool job", "pause", "sigsuspend" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(what, kinds[i]))
+			return 1;
+	return 0;
+}
+
 static int all_wait_on_sync(const struct gp_hub *h)
 {
 	for (const struct gp_gt *t = h->all; t; t = t->all_next)
-		if (t->state != GP_WAITING || !t->wait_what || !strcmp(t->wait_what, "sleep"))
+		if (t->state != GP_WAITING || !t->wait_what || ends_by_itself(t->wait_what))
 			return 0;
 	return h->all != NULL;
 }
 
 void gp_deadlock_check(struct gp_hub *h)
 {
-	if (!gp_config.deadlock || h->deadlock_told || h->rq_head || h->nheap || h->fd_waits)
+	if (!gp_config.deadlock || h->deadlock_told || h->rq_head || h->nheap || h->fd_waits ||
+	    __atomic_load_n(&h->inbox, __ATOMIC_ACQUIRE))
 		return;
 	if (gp_hubs_alive() != 1 || gp_tpool_pending() || !all_wait_on_sync(h) ||
 	    os_threads() != 1 + (long)gp_tpool_workers())

@@ -262,6 +262,8 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 {
 	static const struct timespec zero = { 0, 0 };
 	int blocks = !tsp || tsp->tv_sec || tsp->tv_nsec;
+	if (blocks && gp_tpool_spin(&h->inbox))
+		blocks = 0, tsp = (struct timespec *)&zero; /* a job's completion came in meanwhile */
 	if (blocks && !sleep_begin(h, h->epfd < 0 ? 1 : 2)) {
 		tsp = (struct timespec *)&zero;
 		blocks = 0;

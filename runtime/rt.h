@@ -569,12 +569,17 @@ void gp_cleanup_pop_restore(void *buf);   /* __pthread_unregister_cancel_restore
 struct gp_job {
 	long (*fn)(struct gp_job *); /* runs on a worker with the real, blocking call */
 	long nr;                     /* for gp_tpool_syscall: the system call */
-	long a[6];                   /* its arguments, as the job's fn reads them */
+	long a[8];                   /* its arguments, as the job's fn reads them */
 	long result;
 	struct gp_waiter w;          /* the green thread parked for it */
 	struct gp_job *next;
 	uint64_t queued_at;
+	int carry;                   /* GP_JOB_*: what of the worker's state comes back to the caller */
+	int err, h_err;              /* errno, h_errno after fn */
 };
+#define GP_JOB_ERRNO 1
+#define GP_JOB_H_ERRNO 2
+#define GP_TPOOL_MAX 100000 /* GREENPATCH_THREADPOOL_SIZE at most */
 /* Run j on a worker while the calling green thread parks; returns j->fn's result. Not a
  * cancellation point and not interrupted by signals while the job runs. Without a pool (size 0,
  * or no worker could be started) the job runs in the caller. */
@@ -583,6 +588,10 @@ unsigned gp_tpool_workers(void);
 unsigned gp_tpool_pending(void);
 int gp_tpool_queued(void);          /* jobs wait for a worker: the hub ticks at least every ms */
 void gp_tpool_tick(uint64_t now);   /* maybe one more worker */
+int gp_tpool_spin(const void *inbox_word); /* 1 if a completion came while looking briefly */
+int gp_tpool_in_worker(void);       /* the calling OS thread is a tpool worker */
+int gp_tpool_set_size(unsigned n);  /* eventlet's set_num_threads: 0, -EINVAL */
+void gp_tpool_killall(void);        /* stop the workers (they restart on demand) */
 /* A raw system call made on the tpool: its result or -errno. */
 long gp_tpool_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 

@@ -1,57 +1,97 @@
 /* The tpool: native worker threads for what cannot be made green (disk files, file locks, the
- * open of a FIFO; later DNS and whole library calls). A green thread hands a job over and parks;
- * a worker runs it with the real, blocking call and wakes the thread through its hub's inbox,
- * which kicks the hub out of its epoll wait: one fd per hub for every completion (libuv's
- * model). Workers start on demand, up to gp_config.tpool_size (GREENPATCH_THREADPOOL_SIZE, 20):
- * the first with the first job, another only when a job has waited in the queue for more than a
+ * open of a FIFO, name lookups, whole calls into libraries that make their own syscalls). A green
+ * thread hands a job over and parks; a worker runs it with the real, blocking call and wakes the
+ * thread through its hub's inbox, which kicks the hub out of its epoll wait: one fd per hub for
+ * every completion (libuv's model). errno (and h_errno) come back with the result.
+ *
+ * Workers start on demand, up to gp_config.tpool_size (GREENPATCH_THREADPOOL_SIZE, 20): the first
+ * with the first job, another only when a job has waited in the queue for more than a
  * millisecond (a job that blocks, a cold disk read, holds its worker; a page-cache write is done
  * in microseconds, and a thread per concurrent one would only cost). Workers block every signal
- * (a signal for the process goes to a thread of the program) and never touch a hub. With a size
- * of 0 a job runs in the caller, blocking its hub, as the real call would.
+ * (a signal for the process goes to a thread of the program). A job submitted from a worker, or
+ * with a pool of size 0, runs in the caller, as eventlet does.
  *
- * The queue is a FIFO guarded by a lock word; idle workers sleep on a futex over its sequence
- * number (the runtime cannot use the interposed pthread_cond_wait). */
+ * Latency: a worker that finishes a job looks for the next one for a few microseconds before it
+ * sleeps on the queue's futex, and the hub, when all it waits for is a job, looks at its inbox
+ * for as long before it sleeps: a call that takes no time costs two cache-line transfers instead
+ * of two futex wake-ups. The queue is a FIFO guarded by a lock word; the runtime cannot use the
+ * interposed pthread_cond_wait. */
 #include "rt.h"
 #include "sys.h"
 #include <linux/futex.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
 #define GROW_AFTER (1000000ull) /* ns a job may wait before one more worker starts */
+#define SPIN_NS (20000ull)      /* how long an idle worker looks for the next job */
 
 static struct {
 	int lock;
 	struct gp_job *head, *tail;
 	unsigned seq;       /* bumped by every submit: idle workers wait for it to move */
-	unsigned workers;   /* started */
-	unsigned idle;      /* waiting for a job */
+	unsigned workers;   /* started, not yet gone */
+	unsigned idle;      /* sleeping on seq */
 	unsigned pending;   /* submitted, not yet finished */
+	unsigned gen;       /* bumped by killall: workers of an older one leave */
+	unsigned next_size; /* a smaller size, applied by killall */
 } q;
 
-static void *worker(void *arg)
+static GP_TLS int in_worker;
+
+static struct gp_job *take(void)
 {
-	uint64_t all = ~0ull;
-	gp_sys_sigmask(SIG_SETMASK, &all, NULL);
-	for (;;) {
-		gp_lock(&q.lock);
-		while (!q.head) {
-			unsigned seen = q.seq;
-			q.idle++;
-			gp_unlock(&q.lock);
-			GP_SC(SYS_futex, &q.seq, FUTEX_WAIT_PRIVATE, seen, NULL, 0, 0);
-			gp_lock(&q.lock);
-			q.idle--;
-		}
-		struct gp_job *j = q.head;
+	struct gp_job *j = q.head;
+	if (j) {
 		q.head = j->next;
 		if (!q.head)
 			q.tail = NULL;
-		gp_unlock(&q.lock);
-		j->result = j->fn(j);
-		__atomic_sub_fetch(&q.pending, 1, __ATOMIC_RELEASE);
-		gp_wake(&j->w, 0, 1); /* j lives on the waiter's stack: not touched after this */
 	}
+	return j;
+}
+
+/* The next job, or NULL when this worker's generation was stopped. Lock held on return. */
+static struct gp_job *next_job(unsigned gen)
+{
+	uint64_t spin_end = gp_now() + SPIN_NS; /* a moment of looking saves the futex round trip */
+	while (!__atomic_load_n(&q.head, __ATOMIC_RELAXED) && gp_now() < spin_end)
+		__builtin_ia32_pause();
+	gp_lock(&q.lock);
+	while (!q.head && q.gen == gen) {
+		unsigned seen = q.seq;
+		q.idle++;
+		gp_unlock(&q.lock);
+		GP_SC(SYS_futex, &q.seq, FUTEX_WAIT_PRIVATE, seen, NULL, 0, 0);
+		gp_lock(&q.lock);
+		q.idle--;
+	}
+	return q.gen == gen ? take() : NULL;
+}
+
+static void run(struct gp_job *j)
+{
+	errno = 0;
+	j->result = j->fn(j);
+	j->err = errno;
+	j->h_err = h_errno;
+}
+
+static void *worker(void *arg)
+{
+	unsigned gen = (unsigned)(uintptr_t)arg;
+	uint64_t all = ~0ull;
+	gp_sys_sigmask(SIG_SETMASK, &all, NULL);
+	in_worker = 1;
+	struct gp_job *j;
+	while ((j = next_job(gen)) != NULL) {
+		gp_unlock(&q.lock);
+		run(j);
+		gp_wake(&j->w, 0, 1); /* j lives on the waiter's stack: not touched after this */
+		__atomic_sub_fetch(&q.pending, 1, __ATOMIC_RELEASE); /* after: the wake is in the inbox */
+	}
+	q.workers--;
+	gp_unlock(&q.lock);
 	return arg;
 }
 
@@ -67,17 +107,24 @@ static int grow(uint64_t now)
 	pthread_attr_t a;
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	int r = gp_config.thread_create(&t, &a, worker, NULL);
+	int r = gp_config.thread_create(&t, &a, worker, (void *)(uintptr_t)q.gen);
 	pthread_attr_destroy(&a);
 	if (r == 0)
 		q.workers++;
 	return r == 0 || q.workers ? 0 : -EAGAIN;
 }
 
+/* Inline: in a worker (no self-deadlock), without a pool, or when no thread can be had. */
+static long inline_run(struct gp_job *j)
+{
+	run(j);
+	return j->result;
+}
+
 long gp_tpool_run(struct gp_job *j)
 {
-	if (!gp_config.tpool_size || !gp_config.thread_create)
-		return j->fn(j);
+	if (in_worker || !gp_config.tpool_size || !gp_config.thread_create)
+		return inline_run(j);
 	struct gp_gt *cur = gp_self();
 	j->w = (struct gp_waiter){ .gt = cur };
 	j->next = NULL;
@@ -85,7 +132,7 @@ long gp_tpool_run(struct gp_job *j)
 	gp_lock(&q.lock);
 	if (grow(j->queued_at) < 0) {
 		gp_unlock(&q.lock);
-		return j->fn(j); /* no worker at all: do it here, as natively */
+		return inline_run(j);
 	}
 	if (q.tail)
 		q.tail->next = j;
@@ -104,6 +151,10 @@ long gp_tpool_run(struct gp_job *j)
 	/* not a cancellation point while the job runs: its result belongs to this thread's memory */
 	gp_park(GP_NEVER);
 	cur->wait_what = NULL;
+	if (j->carry & GP_JOB_ERRNO)
+		errno = j->err;
+	if (j->carry & GP_JOB_H_ERRNO)
+		h_errno = j->h_err;
 	return j->result;
 }
 
@@ -143,8 +194,67 @@ unsigned gp_tpool_pending(void)
 	return __atomic_load_n(&q.pending, __ATOMIC_ACQUIRE);
 }
 
+/* The hub is about to sleep while jobs it waits for run: a completion may be microseconds away. */
+int gp_tpool_spin(const void *inbox_word)
+{
+	if (!__atomic_load_n(&q.pending, __ATOMIC_RELAXED))
+		return 0;
+	uint64_t end = gp_now() + SPIN_NS;
+	while (gp_now() < end)
+		if (__atomic_load_n((void *const *)inbox_word, __ATOMIC_ACQUIRE))
+			return 1;
+		else
+			__builtin_ia32_pause();
+	return 0;
+}
+
+int gp_tpool_in_worker(void)
+{
+	return in_worker;
+}
+
+/* eventlet's set_num_threads: a larger size takes effect at once, a smaller one when killall has
+ * stopped the workers (or at once while none has started). */
+int gp_tpool_set_size(unsigned n)
+{
+	if (n > GP_TPOOL_MAX)
+		return -EINVAL;
+	gp_lock(&q.lock);
+	if (n >= gp_config.tpool_size || !q.workers) {
+		gp_config.tpool_size = n;
+		q.next_size = 0;
+	} else {
+		q.next_size = n + 1; /* + 1: 0 is a size too */
+	}
+	gp_unlock(&q.lock);
+	return 0;
+}
+
+/* Stop every worker: idle ones at once, busy ones after their job; wait until all are gone. */
+void gp_tpool_killall(void)
+{
+	gp_lock(&q.lock);
+	q.gen++;
+	q.seq++;
+	if (q.next_size) {
+		gp_config.tpool_size = q.next_size - 1;
+		q.next_size = 0;
+	}
+	gp_unlock(&q.lock);
+	GP_SC(SYS_futex, &q.seq, FUTEX_WAKE_PRIVATE, INT32_MAX, 0, 0, 0);
+	while (__atomic_load_n(&q.workers, __ATOMIC_ACQUIRE) && !in_worker)
+		gp_sleep_as(gp_deadline_in(1000000), GP_INTR_NEVER);
+	gp_lock(&q.lock);
+	if (q.head) /* jobs queued meanwhile: a worker of the new generation for them */
+		grow(gp_now());
+	gp_unlock(&q.lock);
+}
+
 /* fork child: the workers did not come along; jobs queued by other threads are theirs. */
 void gp_tpool_atfork_child(void)
 {
+	unsigned gen = q.gen + 1;
 	memset(&q, 0, sizeof(q));
+	q.gen = gen;
+	in_worker = 0;
 }
