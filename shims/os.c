@@ -1,5 +1,5 @@
 /* The os module: read, write, readv, writev (shared with the socket module: sockets; here also
- * pipes and FIFOs), and waiting for child processes. Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
+ * pipes and FIFOs), and waiting for child processes (starting them: proc.c). Sockets go through recv/send-style calls with MSG_DONTWAIT, pipes through
  * preadv2/pwritev2 with RWF_NOWAIT: in both cases the open file's O_NONBLOCK is never touched, so a
  * pipe shared with a shell or a child stays as it was. */
 #include "shim.h"
@@ -75,35 +75,47 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
  * A blocking wait asks with WNOHANG first; if nothing has changed yet, the green thread parks on a
  * pidfd of that child (its exit makes it readable), or, for "any child", a process group or stop
  * and continue events (which a pidfd does not report), sleeps with a growing interval (1 to 20
- * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is. */
+ * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is.
+ * The whole wait family is a cancellation point, WNOHANG included, as natively. */
 
-/* A cancellation point (the whole wait family is). */
-static void child_wait(pid_t pid, int options, int *delay_ms)
+/* Park until the child may have changed state: 0, or -ECANCELED. */
+static int child_wait(pid_t pid, int options, int *delay_ms)
 {
-	gp_testcancel();
+	if (gp_cancel_due())
+		return -ECANCELED;
 	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0) {
 		int r = gp_wait_pid(pid);
 		if (r == -ECANCELED)
-			gp_cancel_act();
+			return r;
 		if (r == 0 || r == -EBADF)
-			return;
+			return 0;
 	}
 	*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
-	if (gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000)) == -ECANCELED)
-		gp_cancel_act();
+	int r = gp_sleep_until(gp_deadline_in((uint64_t)*delay_ms * 1000000));
+	return r == -ECANCELED ? r : 0;
+}
+
+long gp_os_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if (gp_cancel_due())
+		return -ECANCELED;
+	for (int delay = 0;;) {
+		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
+		if (r < 0)
+			return -errno;
+		if (r > 0 || (options & WNOHANG))
+			return r;
+		int w = child_wait(pid, options, &delay);
+		if (w < 0)
+			return w;
+	}
 }
 
 SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+	if (!gp_on(GP_M_OS))
 		return REAL(wait4)(pid, status, options, ru);
-	int delay = 0;
-	for (;;) {
-		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
-		if (r != 0)
-			return r;
-		child_wait(pid, options, &delay);
-	}
+	return (pid_t)gp_ret(gp_os_wait4(pid, status, options, ru));
 }
 
 SHIM pid_t waitpid(pid_t pid, int *status, int options)
@@ -123,7 +135,10 @@ SHIM pid_t wait3(int *status, int options, struct rusage *ru)
 
 SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
-	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+	if (!gp_on(GP_M_OS))
+		return REAL(waitid)(type, id, info, options);
+	gp_testcancel();
+	if (options & WNOHANG)
 		return REAL(waitid)(type, id, info, options);
 	pid_t pid = type == P_PID ? (pid_t)id : -1;
 	int delay = 0, r;
@@ -132,6 +147,7 @@ SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 		r = REAL(waitid)(type, id, info, options | WNOHANG);
 		if (r != 0 || info->si_pid != 0)
 			return r;
-		child_wait(pid, options & ~WEXITED, &delay);
+		if ((r = child_wait(pid, options & ~WEXITED, &delay)) < 0)
+			return (int)gp_ret(r);
 	}
 }
