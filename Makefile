@@ -63,7 +63,7 @@ $(BUILD)/libgreenpatch.so: $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a $(BUILD)/greenp
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/unit.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit $< -o $@ $(BUILD)/libgreenpatch_rt.a -lffi -pthread
-$(BUILD)/tests/progs/%: tests/progs/%.c
+$(BUILD)/tests/progs/%: tests/progs/%.c tests/progs/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
 $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h

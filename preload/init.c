@@ -26,6 +26,7 @@ static unsigned long real_self(void)
 static void atfork_child(void)
 {
 	gp_hub_atfork_child();
+	gp_proc_atfork_child();
 }
 
 void gp_init(void)

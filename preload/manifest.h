@@ -78,6 +78,20 @@
 	X(os, int, sigwait, (const sigset_t *, int *), 0) \
 	X(os, int, sigwaitinfo, (const sigset_t *, siginfo_t *), 0) \
 	X(os, int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *), 0) \
+	X(os, pid_t, vfork, (void), 0) \
+	X(os, int, system, (const char *), 0) \
+	X(os, FILE *, popen, (const char *, const char *), 0) \
+	X(os, int, execve, (const char *, char *const *, char *const *), 0) \
+	X(os, int, execv, (const char *, char *const *), 0) \
+	X(os, int, execvp, (const char *, char *const *), 0) \
+	X(os, int, execvpe, (const char *, char *const *, char *const *), 0) \
+	X(os, int, execl, (const char *, const char *, ...), 0) \
+	X(os, int, execlp, (const char *, const char *, ...), 0) \
+	X(os, int, execle, (const char *, const char *, ...), 0) \
+	X(os, int, fexecve, (int, char *const *, char *const *), 0) \
+	X(os, int, execveat, (int, const char *, char *const *, char *const *, int), 0) \
+	X(os, int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, char *const *, char *const *), 0) \
+	X(os, int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *, char *const *, char *const *), 0) \
 	X(time, unsigned, sleep, (unsigned), 0) \
 	X(time, int, usleep, (useconds_t), 0) \
 	X(time, int, nanosleep, (const struct timespec *, struct timespec *), 0) \

@@ -263,6 +263,35 @@ int gp_fd_set_kernel_nb(int fd, int on)
 	return nfl == fl ? 0 : (int)gp_sys_fcntl(fd, F_SETFL, nfl);
 }
 
+/* ---- exec: the hidden O_NONBLOCK is not passed on ----
+ * Every entry is visited (each number of a dup'd socket too: the flag belongs to the open file,
+ * and a close-on-exec number may share it with one that is not). Only raw syscalls and the
+ * lock-free table: exec may be called from a fork child or a signal handler. */
+static void hidden_nb(int on, int all)
+{
+	for (unsigned c = 0; c < NCHUNKS; c++) {
+		struct gp_fd *chunk = __atomic_load_n(&table[c], __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; chunk && i < CHUNK; i++) {
+			if (!chunk[i].kern_nb || chunk[i].user_nb)
+				continue;
+			int fd = (int)(c * CHUNK + i);
+			long fdfl = all ? 0 : gp_sys_fcntl(fd, F_GETFD, 0);
+			if (fdfl >= 0 && !(fdfl & FD_CLOEXEC))
+				gp_fd_set_kernel_nb(fd, on);
+		}
+	}
+}
+
+void gp_fd_exec_prepare(int all)
+{
+	hidden_nb(0, all);
+}
+
+void gp_fd_exec_failed(void)
+{
+	hidden_nb(1, 1);
+}
+
 int gp_fd_watched(struct gp_fd *f)
 {
 	struct gp_hub *h = gp_hub_peek();

@@ -184,15 +184,17 @@ long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 }
 
 /* Accept and connect need O_NONBLOCK on the open file. A listening socket this process created
- * has it for good (listen); on any other, accept sets it around the one syscall, never across a
- * wait, because the open file may be shared with the process that handed it over. */
+ * has it for good (listen), but a child that shares the open file clears it when it execs (see
+ * gp_fd_exec_prepare): accept checks it first (F_GETFL, one more syscall per accept) and sets it
+ * again. On any other socket accept sets it around the one syscall, never across a wait, because
+ * the open file may be shared with the process that handed it over. */
 static long accept_once(int fd, struct gp_fd *f, struct gp_io *a)
 {
-	if (f->kern_nb)
-		return gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
 	long r = gp_fd_set_kernel_nb(fd, 1);
 	if (r < 0)
 		return r;
+	if (f->kern_nb)
+		return gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
 	r = gp_sys_accept4(fd, a->addr, a->addrlen, a->flags);
 	gp_fd_set_kernel_nb(fd, 0);
 	return r;

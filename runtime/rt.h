@@ -417,6 +417,13 @@ static inline void gp_fd_pass(struct gp_fd *f, int dir)
 }
 /* Kernel O_NONBLOCK on or off; returns 0 or -errno. */
 int gp_fd_set_kernel_nb(int fd, int on);
+/* Before an exec: the O_NONBLOCK the runtime set (kern_nb) comes off every descriptor the new
+ * program would inherit (not close-on-exec; with `all`, every one: posix_spawn's file actions may
+ * dup a close-on-exec descriptor into the child), so it sees the blocking mode it set. It stays
+ * off in the open file the child now shares (accept sets it again: see io.c); if the exec fails,
+ * gp_fd_exec_failed puts it back. */
+void gp_fd_exec_prepare(int all);
+void gp_fd_exec_failed(void);
 
 /* ---- I/O: the one EAGAIN -> park -> retry loop ---- */
 /* RECV/SEND use buf/len, the others msg (READV/WRITEV: only msg_iov/msg_iovlen, for pipes). */

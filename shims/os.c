@@ -1,5 +1,6 @@
 /* The os module: read, write, readv, writev and the positioned forms (shared with the socket
- * module: sockets), file locks, the open of a FIFO, and waiting for child processes. Sockets go
+ * module: sockets), file locks, the open of a FIFO, and waiting for child processes (starting
+ * them: proc.c). Sockets go
  * through recv/send-style calls with MSG_DONTWAIT; pipes, FIFOs, ttys, eventfd, timerfd, signalfd
  * and inotify descriptors through preadv2/pwritev2 with RWF_NOWAIT (or a poll before the call
  * where the kernel refuses it): in every case the open file's O_NONBLOCK is never touched, so a
@@ -242,13 +243,15 @@ OPENAT_SHIM(openat64)
  * A blocking wait asks with WNOHANG first; if nothing has changed yet, the green thread parks on a
  * pidfd of that child (its exit makes it readable), or, for "any child", a process group or stop
  * and continue events (which a pidfd does not report), sleeps with a growing interval (1 to 20
- * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is. */
+ * ms) between polls. SIGCHLD is never taken: the program's own handling of it stays as it is.
+ * The whole wait family is a cancellation point, WNOHANG included, as natively. */
 
-/* A cancellation point (the whole wait family is); -EINTR when a handler without SA_RESTART ran
- * for the thread, else 0 (ask again). */
+/* Park until the child may have changed state: 0 (ask again), -ECANCELED (the caller acts, or
+ * first kills its child: system), or -EINTR when a handler without SA_RESTART ran for the thread. */
 static int child_wait(pid_t pid, int options, int *delay_ms)
 {
-	gp_testcancel();
+	if (gp_cancel_due())
+		return -ECANCELED;
 	int r = -ENOSYS;
 	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0)
 		r = gp_wait_pid(pid);
@@ -256,23 +259,30 @@ static int child_wait(pid_t pid, int options, int *delay_ms)
 		*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
 		r = gp_sleep_as(gp_deadline_in((uint64_t)*delay_ms * 1000000), GP_INTR_RESTART);
 	}
-	if (r == -ECANCELED)
-		gp_cancel_act();
-	return r == -EINTR ? r : 0;
+	return r == -ECANCELED || r == -EINTR ? r : 0;
+}
+
+long gp_os_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if (gp_cancel_due())
+		return -ECANCELED;
+	for (int delay = 0;;) {
+		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
+		if (r < 0)
+			return -errno;
+		if (r > 0 || (options & WNOHANG))
+			return r;
+		int w = child_wait(pid, options, &delay);
+		if (w < 0)
+			return w;
+	}
 }
 
 SHIM pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+	if (!gp_on(GP_M_OS))
 		return REAL(wait4)(pid, status, options, ru);
-	int delay = 0;
-	for (;;) {
-		pid_t r = REAL(wait4)(pid, status, options | WNOHANG, ru);
-		if (r != 0)
-			return r;
-		if (child_wait(pid, options, &delay) < 0)
-			return (pid_t)gp_ret(-EINTR);
-	}
+	return (pid_t)gp_ret(gp_os_wait4(pid, status, options, ru));
 }
 
 SHIM pid_t waitpid(pid_t pid, int *status, int options)
@@ -292,7 +302,10 @@ SHIM pid_t wait3(int *status, int options, struct rusage *ru)
 
 SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
-	if ((options & WNOHANG) || !gp_on(GP_M_OS))
+	if (!gp_on(GP_M_OS))
+		return REAL(waitid)(type, id, info, options);
+	gp_testcancel();
+	if (options & WNOHANG)
 		return REAL(waitid)(type, id, info, options);
 	pid_t pid = type == P_PID ? (pid_t)id : -1;
 	int delay = 0, r;
@@ -301,7 +314,7 @@ SHIM int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 		r = REAL(waitid)(type, id, info, options | WNOHANG);
 		if (r != 0 || info->si_pid != 0)
 			return r;
-		if (child_wait(pid, options & ~WEXITED, &delay) < 0)
-			return (int)gp_ret(-EINTR);
+		if ((r = child_wait(pid, options & ~WEXITED, &delay)) < 0)
+			return (int)gp_ret(r);
 	}
 }

@@ -100,4 +100,8 @@ static inline int gp_ts_valid(const struct timespec *ts)
 	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (long)GP_NS;
 }
 
+/* The green waitpid (os.c), for shims that wait for a child of their own (system, popen's close):
+ * the pid or -errno; -ECANCELED at a cancellation request, for the caller to act on. */
+long gp_os_wait4(pid_t pid, int *status, int options, struct rusage *ru);
+
 #endif

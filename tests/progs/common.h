@@ -81,15 +81,63 @@ __attribute__((unused)) static int run_part(int argc, char **argv, const struct 
 	} while (0)
 
 /* A heartbeat: hb_run in a thread of its own ticks every 10 ms until hb_done is set; tests
- * compare hb_ticks before and after a blocking call to see whether other threads kept running. */
+ * compare hb_ticks before and after a blocking call to see whether other threads kept running,
+ * or bound its longest pause: hb_mark() before the call, hb_gap() after it (a heartbeat that
+ * could not run at all during the call pauses for the whole call). */
 #include <unistd.h>
 static volatile int hb_done;
 static volatile long hb_ticks;
+static volatile double hb_last, hb_max;
 __attribute__((unused)) static void *hb_run(void *arg)
 {
 	while (!hb_done) {
 		usleep(10000);
+		double t = now_ms();
+		if (hb_last > 0 && t - hb_last > hb_max)
+			hb_max = t - hb_last;
+		hb_last = t;
 		hb_ticks = hb_ticks + 1;
 	}
 	return arg;
+}
+__attribute__((unused)) static void hb_mark(void)
+{
+	hb_max = 0;
+	hb_last = now_ms();
+}
+__attribute__((unused)) static double hb_gap(void)
+{
+	double open = now_ms() - hb_last;
+	return open > hb_max ? open : hb_max;
+}
+
+/* The heartbeat in a thread of its own (stdout line-buffered first, for programs whose children
+ * print too), and its end. */
+#include <pthread.h>
+static pthread_t hb_thread;
+__attribute__((unused)) static void hb_begin(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	CHECK(pthread_create(&hb_thread, NULL, hb_run, NULL) == 0);
+	usleep(20000);
+}
+__attribute__((unused)) static void hb_end(void)
+{
+	hb_done = 1;
+	pthread_join(hb_thread, NULL);
+}
+
+/* A wait status (or -1 and errno) as one line: "what -> exited 3", "... killed by signal 9". */
+#include <errno.h>
+#include <sys/wait.h>
+__attribute__((unused)) static void print_status(const char *what, int st)
+{
+	if (st == -1)
+		printf("%s -> -1 %s\n", what, errname(errno));
+	else if (WIFEXITED(st))
+		printf("%s -> exited %d\n", what, WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		printf("%s -> killed by signal %d\n", what, WTERMSIG(st));
+	else
+		printf("%s -> status %#x\n", what, st);
 }

@@ -1,7 +1,8 @@
 /* fd.c: classification of what a descriptor is, bookkeeping across new/forget/dup (generation
  * bumps, fields copied or reset), waits that end by readiness, timeout or close (-EBADF), a
  * reused number never waking a stale waiter, readiness waking one I/O waiter but every poll
- * waiter, internal descriptors moved high, forget_range, kernel O_NONBLOCK. */
+ * waiter, internal descriptors moved high, forget_range, kernel O_NONBLOCK and the hidden one
+ * around an exec. */
 #include "unit.h"
 #include <fcntl.h>
 #include <stdint.h>
@@ -425,6 +426,37 @@ TEST(kernel_nonblock)
 	CHECK(!(fcntl(p[0], F_GETFL) & O_NONBLOCK));
 	close(p[0]), close(p[1]);
 	CHECK_EQ(gp_fd_set_kernel_nb(p[0], 1), -EBADF);
+}
+
+/* The hidden O_NONBLOCK comes off what an exec passes on (with `all`, off every one), never off a
+ * descriptor whose program asked for it, and comes back when the exec failed. */
+TEST(exec_takes_the_hidden_nonblock_off)
+{
+	int s[4];
+	for (int i = 0; i < 4; i++) {
+		REQUIRE((s[i] = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+		REQUIRE(fcntl(s[i], F_SETFL, O_NONBLOCK) == 0);
+		struct gp_fd *f = gp_fd_new(s[i], GP_FD_SOCK);
+		f->kern_nb = i != 3;  /* s[3]: set by the program itself, not hidden */
+		f->user_nb = i == 2; /* s[2]: hidden, and wanted by the program too */
+	}
+	REQUIRE(fcntl(s[1], F_SETFD, FD_CLOEXEC) == 0);
+	gp_fd_exec_prepare(0);
+	CHECK(!(fcntl(s[0], F_GETFL) & O_NONBLOCK));
+	CHECK(fcntl(s[1], F_GETFL) & O_NONBLOCK); /* close-on-exec: no new program sees it */
+	CHECK(fcntl(s[2], F_GETFL) & O_NONBLOCK);
+	CHECK(fcntl(s[3], F_GETFL) & O_NONBLOCK);
+	gp_fd_exec_failed();
+	CHECK(fcntl(s[0], F_GETFL) & O_NONBLOCK);
+	gp_fd_exec_prepare(1);
+	CHECK(!(fcntl(s[0], F_GETFL) & O_NONBLOCK));
+	CHECK(!(fcntl(s[1], F_GETFL) & O_NONBLOCK));
+	CHECK(fcntl(s[2], F_GETFL) & O_NONBLOCK);
+	gp_fd_exec_failed();
+	CHECK(fcntl(s[0], F_GETFL) & O_NONBLOCK);
+	CHECK(fcntl(s[1], F_GETFL) & O_NONBLOCK);
+	for (int i = 0; i < 4; i++)
+		gp_fd_forget(s[i]), close(s[i]);
 }
 
 RUN_TESTS()

@@ -1,7 +1,8 @@
 /* io.c (and the poll-set wait of fd.c): the one EAGAIN -> park -> retry loop. Receives park until
  * another green thread writes; SO_RCVTIMEO/SO_SNDTIMEO as -EAGAIN or a partial count; stream sends
  * and MSG_WAITALL receives complete in full; EOF and close while parked; message and pipe vector
- * ops; accept and connect over 127.0.0.1 and a unix socket with a full backlog; the TCP read hint;
+ * ops; accept and connect over 127.0.0.1 (a listener's hidden O_NONBLOCK set again when someone
+ * cleared it) and a unix socket with a full backlog; the TCP read hint;
  * gp_poll_wait with several fds ready, with none, with many. */
 #include "unit.h"
 #include <arpa/inet.h>
@@ -492,6 +493,29 @@ TEST(accept_and_connect_over_loopback)
 	close(lfd);
 	/* the port is closed now */
 	CHECK_EQ(join(spawn(connect_and_send, NULL)), -ECONNREFUSED);
+}
+
+/* A listener whose hidden O_NONBLOCK a child's exec cleared (in the open file they share): the
+ * accept sets it again and parks, instead of blocking the hub in the kernel (the connecting
+ * thread would never run; the test's alarm would end it). */
+TEST(accept_sets_a_cleared_hidden_nonblock_again)
+{
+	lfd = listen_loopback(8);
+	REQUIRE(lfd >= 0);
+	struct gp_fd *f = gp_fd_slot(lfd);
+	f->kern_nb = 1; /* as listen() marks a listener the program created */
+	REQUIRE(fcntl(lfd, F_SETFL, 0) == 0);
+	struct gp_gt *a = spawn(accept_one, NULL);
+	struct gp_gt *c = spawn(connect_and_send, (void *)20L);
+	gp_yield();
+	CHECK_EQ(a->state, GP_WAITING);
+	CHECK_EQ(kernel_nonblocking(lfd), 1);
+	long fd = join(a);
+	CHECK_EQ(join(c), 0);
+	CHECK(fd > 0);
+	close((int)fd);
+	gp_fd_forget(lfd);
+	close(lfd);
 }
 
 TEST(several_acceptors_share_a_listener)
