@@ -17,7 +17,8 @@ RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o) $(RT_ASM:%.S=$(BUILD)/%.o)
 SO_SRC   := $(wildcard preload/*.c) $(wildcard shims/*.c)
-SO_OBJ   := $(SO_SRC:%.c=$(BUILD)/%.o)
+SO_ASM   := $(wildcard preload/*.S)
+SO_OBJ   := $(SO_SRC:%.c=$(BUILD)/%.o) $(SO_ASM:%.S=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
@@ -72,6 +73,15 @@ $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
 $(BUILD)/tests/libs/%.so: tests/libs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) -shared -fPIC $< -o $@
+# libslowuser calls libslow, and wrap_slow is linked against it (found next to it at run time).
+$(BUILD)/tests/libs/libslowuser.so: tests/libs/libslowuser.c $(BUILD)/tests/libs/libslow.so
+	$(CC) $(PROGFLAGS) -shared -fPIC $< -o $@ -L$(BUILD)/tests/libs -lslow -Wl,-rpath,'$$ORIGIN'
+$(BUILD)/tests/progs/tpool_api: tests/progs/tpool_api.c tests/progs/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@ -lffi
+$(BUILD)/tests/progs/wrap_slow: tests/progs/wrap_slow.c tests/progs/common.h $(BUILD)/tests/libs/libslow.so
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@ -L$(BUILD)/tests/libs -lslow -Wl,-rpath,'$$ORIGIN/../libs'
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@

@@ -43,6 +43,8 @@ void gp_init(void)
 		_exit(2);
 	}
 	gp_real_init();
+	void gp_wrap_init(void);
+	gp_wrap_init();
 	gp_config.os_thread = real_self;
 	gp_config.thread_create = gp_real.pthread_create;
 	pthread_atfork(NULL, NULL, atfork_child);

@@ -4,6 +4,7 @@
  * shim is one line here plus its wrapper in shims/<module>.c. No includes: cpp reads this file to
  * make the version script too. */
 #define GP_MANIFEST(X) \
+	X(all, void *, dlsym, (void *, const char *), 0) \
 	X(socket, int, socket, (int, int, int), 0) \
 	X(socket, int, socketpair, (int, int, int, int *), 0) \
 	X(socket, int, connect, (int, const struct sockaddr *, socklen_t), 0) \

@@ -21,10 +21,21 @@ static void *resolve(const char *name, const char *ver)
 	return p;
 }
 
+extern void *gp_real_dlsym; /* wrap.c: where the dlsym stub goes for everything but wrapped names */
+
+/* The real dlsym comes first: every other resolution below goes through the dlsym stub. dlvsym is
+ * not interposed. */
+static void *real_dlsym(void)
+{
+	void *p = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
+	return p ? p : dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5");
+}
+
 void gp_real_init(void)
 {
 	if (gp_real_ready || __atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL))
 		return;
+	__atomic_store_n(&gp_real_dlsym, real_dlsym(), __ATOMIC_RELEASE);
 #define GP_REAL_RESOLVE(module, ret, name, params, ver) \
 	*(void **)&gp_real.name = resolve(#name, ver);
 	GP_MANIFEST(GP_REAL_RESOLVE)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 #include "rt.h"
 #include "config.h"
 
@@ -89,6 +90,77 @@ static int parse_modules(char *(*get)(const char *), unsigned *mods, char *err, 
 	return 0;
 }
 
+struct gp_wrap_spec gp_wraps[GP_WRAP_MAX];
+int gp_nwraps;
+
+#define WRAP_TYPES "viIlLzpdf"
+#define WRAP_ACCEPTED "name:ret(args),... with types v i I l L z p d f, e.g. slow_call:i(i)"
+
+static int wrap_bad(char *err, unsigned long len, const char *problem, const char *entry, int n)
+{
+	char shown[65];
+	snprintf(shown, sizeof(shown), "%.*s", n < 64 ? n : 64, entry);
+	for (char *c = shown; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	snprintf(err, len, "greenpatch: GREENPATCH_TPOOL_WRAP: %s in '%s' (accepted: %s)", problem, shown,
+		 WRAP_ACCEPTED);
+	return -1;
+}
+
+/* One entry "name:r(aa)" of n bytes into w; 0, or -1 with the error line. */
+static int wrap_entry(const char *e, int n, struct gp_wrap_spec *w, char *err, unsigned long len)
+{
+	const char *colon = memchr(e, ':', (size_t)n), *end = e + n;
+	if (!colon)
+		return wrap_bad(err, len, "no ':' before the signature", e, n);
+	int nl = (int)(colon - e);
+	if (nl == 0 || nl >= (int)sizeof(w->name) || !(isalpha((unsigned char)e[0]) || e[0] == '_'))
+		return wrap_bad(err, len, "not a function name", e, n);
+	for (int i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)e[i]) && e[i] != '_')
+			return wrap_bad(err, len, "not a function name", e, n);
+	const char *sig = colon + 1;
+	if (end - sig < 3 || sig[1] != '(' || end[-1] != ')')
+		return wrap_bad(err, len, "not a signature ret(args)", e, n);
+	if (!strchr(WRAP_TYPES, sig[0]) || !sig[0])
+		return wrap_bad(err, len, "unknown return type", e, n);
+	int na = (int)(end - 1 - (sig + 2));
+	if (na > GP_WRAP_ARGS)
+		return wrap_bad(err, len, "more than 16 arguments", e, n);
+	for (int i = 0; i < na; i++)
+		if (!sig[2 + i] || !strchr(WRAP_TYPES + 1, sig[2 + i]))
+			return wrap_bad(err, len, na == 1 && sig[2] == 'v' ? "'v' as an argument (write ())" : "unknown argument type", e, n);
+	memcpy(w->name, e, (size_t)nl);
+	w->name[nl] = 0;
+	w->ret = sig[0];
+	memcpy(w->args, sig + 2, (size_t)na);
+	w->args[na] = 0;
+	return 0;
+}
+
+static int parse_wraps(const char *v, char *err, unsigned long len)
+{
+	gp_nwraps = 0;
+	if (!v || !*v)
+		return 0;
+	for (const char *e = v;;) {
+		const char *comma = strchr(e, ',');
+		int n = comma ? (int)(comma - e) : (int)strlen(e);
+		if (gp_nwraps == GP_WRAP_MAX)
+			return wrap_bad(err, len, "more than 64 entries", e, n);
+		if (wrap_entry(e, n, &gp_wraps[gp_nwraps], err, len) < 0)
+			return -1;
+		for (int i = 0; i < gp_nwraps; i++)
+			if (!strcmp(gp_wraps[i].name, gp_wraps[gp_nwraps].name))
+				return wrap_bad(err, len, "a name given twice", e, n);
+		gp_nwraps++;
+		if (!comma)
+			return 0;
+		e = comma + 1;
+	}
+}
+
 /* GREENPATCH_DEADLOCK: what to do when every green thread waits and nothing can wake them. */
 static int parse_deadlock(const char *v, char *err, unsigned long len)
 {
@@ -121,5 +193,7 @@ int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsign
 		return bad(err, len, "GREENPATCH_THREADPOOL_SIZE", v, "a whole number from 0 to 100000");
 	if (v)
 		gp_config.tpool_size = (unsigned)n;
-	return parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len);
+	if (parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len) < 0)
+		return -1;
+	return parse_wraps(get("GREENPATCH_TPOOL_WRAP"), err, len);
 }

@@ -290,6 +290,19 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 	return n;
 }
 
+/* What preload/ asked to be done now and then (GREENPATCH_TPOOL_WRAP's look for new objects). */
+static void housekeeping(struct gp_hub *h)
+{
+	static uint64_t last;
+	if (!gp_config.housekeeping)
+		return;
+	uint64_t now = gp_now();
+	if (now - __atomic_load_n(&last, __ATOMIC_RELAXED) < 100000000ull)
+		return;
+	__atomic_store_n(&last, now, __ATOMIC_RELAXED);
+	gp_config.housekeeping();
+}
+
 /* The hub iteration. 1: expire timers. 2: wait in epoll, without blocking when threads are
  * runnable (or `block` is 0), else until the next timer. 3: wake the waiters of every ready fd,
  * and end with EINTR the waits signal handlers cut short. 4: deliver the wake-ups other OS
@@ -311,6 +324,7 @@ void gp_hub_poll(struct gp_hub *h, int block)
 		/* about to sleep: a good time for housekeeping; if some is left, only peek at I/O */
 		if (gp_stack_trim(256))
 			tsp = &ts, ts = (struct timespec){ 0, 0 };
+		housekeeping(h);
 	}
 	if (gp_unlikely(gp_tpool_queued())) { /* jobs wait: look again within a millisecond */
 		gp_tpool_tick(now ? now : gp_now());

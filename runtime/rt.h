@@ -629,6 +629,7 @@ struct gp_config {
 	size_t pool_max;   /* stacks kept for reuse */
 	int deadlock;      /* GREENPATCH_DEADLOCK: 0 off, 1 report (default), 2 report and abort */
 	unsigned tpool_size; /* GREENPATCH_THREADPOOL_SIZE: tpool workers at most */
+	void (*housekeeping)(void); /* called by hubs about to sleep, at most every 100 ms (preload/) */
 	/* how the tpool makes its native threads: the real pthread_create (set by preload/) */
 	int (*thread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	unsigned long (*os_thread)(void); /* the calling OS thread's real pthread_t, if known */

@@ -9,8 +9,9 @@
 
 static const char *names[] = { "GREENPATCH_ALL",    "GREENPATCH_OS",         "GREENPATCH_SELECT",
 			       "GREENPATCH_SOCKET", "GREENPATCH_THREAD",     "GREENPATCH_TIME",
-			       "GREENPATCH_STACK_SIZE", "GREENPATCH_THREADPOOL_SIZE", "GREENPATCH_DEADLOCK" };
-#define NVARS 9
+			       "GREENPATCH_STACK_SIZE", "GREENPATCH_THREADPOOL_SIZE", "GREENPATCH_DEADLOCK",
+			       "GREENPATCH_TPOOL_WRAP" };
+#define NVARS 10
 static const char *values[NVARS];
 static int lookups_of_others;
 
@@ -277,6 +278,44 @@ TEST(deadlock_setting)
 	char err[512];
 	CHECK_EQ(parse_one("GREENPATCH_DEADLOCK", "hang", err, sizeof(err)), -1);
 	CHECK_STR(err, "greenpatch: GREENPATCH_DEADLOCK: invalid value 'hang' (accepted: off, report, abort)");
+}
+
+TEST(tpool_wrap_entries)
+{
+	CHECK_EQ(P("TPOOL_WRAP=slow_call:i(i)"), ALL5);
+	CHECK_EQ(gp_nwraps, 1);
+	CHECK_STR(gp_wraps[0].name, "slow_call");
+	CHECK_EQ(gp_wraps[0].ret, 'i');
+	CHECK_STR(gp_wraps[0].args, "i");
+	CHECK_EQ(P("TPOOL_WRAP=PQexec:p(pp),a:v(),_b2:d(dfizLIlp)"), ALL5);
+	CHECK_EQ(gp_nwraps, 3);
+	CHECK_STR(gp_wraps[1].name, "a");
+	CHECK_STR(gp_wraps[1].args, "");
+	CHECK_STR(gp_wraps[2].args, "dfizLIlp");
+	CHECK_EQ(P("TPOOL_WRAP="), ALL5); /* empty: nothing wrapped */
+	CHECK_EQ(gp_nwraps, 0);
+	static const struct {
+		const char *v, *problem;
+	} bad[] = {
+		{ "slow_call", "no ':' before the signature" },
+		{ "slow_call:i", "not a signature ret(args)" },
+		{ "slow_call:q(i)", "unknown return type" },
+		{ "slow_call:i(x)", "unknown argument type" },
+		{ "slow_call:i(v)", "'v' as an argument (write ())" },
+		{ "9lives:i(i)", "not a function name" },
+		{ ":i(i)", "not a function name" },
+		{ "a-b:i(i)", "not a function name" },
+		{ "f:i(i),f:i(i)", "a name given twice" },
+		{ "f:i(i),", "no ':' before the signature" },
+		{ "f:i(iiiiiiiiiiiiiiiii)", "more than 16 arguments" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[512], want[256];
+		CHECK_EQ(parse_one("GREENPATCH_TPOOL_WRAP", bad[i].v, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "greenpatch: GREENPATCH_TPOOL_WRAP: %s in '", bad[i].problem);
+		if (strncmp(err, want, strlen(want)))
+			UNIT_FAILED("'%s': \"%s\", want it to start \"%s\"", bad[i].v, err, want);
+	}
 }
 
 TEST(reads_only_through_the_given_getenv)

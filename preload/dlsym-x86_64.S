@@ -1,0 +1,30 @@
+/* dlsym, interposed for GREENPATCH_TPOOL_WRAP (see wrap.c): a wrapped name gives its closure;
+ * every other lookup goes on to the real dlsym by a jump, not a call, so that it still sees its
+ * caller's return address: glibc resolves RTLD_NEXT (and the lookup's namespace) from it.
+ * void *dlsym(void *handle, const char *name) */
+	.text
+	.globl	dlsym
+	.type	dlsym, @function
+dlsym:
+	.cfi_startproc
+	pushq	%rdi
+	.cfi_adjust_cfa_offset 8
+	pushq	%rsi
+	.cfi_adjust_cfa_offset 8
+	subq	$8, %rsp			/* the call below wants a 16-byte aligned stack */
+	.cfi_adjust_cfa_offset 8
+	movq	%rsi, %rdi
+	call	gp_wrap_lookup
+	addq	$8, %rsp
+	.cfi_adjust_cfa_offset -8
+	popq	%rsi
+	.cfi_adjust_cfa_offset -8
+	popq	%rdi
+	.cfi_adjust_cfa_offset -8
+	testq	%rax, %rax
+	jnz	1f
+	jmp	*gp_real_dlsym(%rip)
+1:	ret
+	.cfi_endproc
+	.size	dlsym, .-dlsym
+	.section .note.GNU-stack,"",@progbits
