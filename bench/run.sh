@@ -8,10 +8,10 @@ source "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = quick ]; then
   REPS=3 EREPS=1 TRIPS=50000 HANDOFF_N=10000 CREATE_N=10000 READ_N=200000
-  SEM_N=10000 CXX_N=10000 RW_N=2000000
+  SEM_N=10000 CXX_N=10000 RW_N=2000000 TPOOL_N=20000
 else
   REPS=5 EREPS=3 TRIPS=100000 HANDOFF_N=20000 CREATE_N=20000 READ_N=400000
-  SEM_N=20000 CXX_N=20000 RW_N=4000000
+  SEM_N=20000 CXX_N=20000 RW_N=4000000 TPOOL_N=50000
 fi
 # Preloaded micro runs are longer: they are 100x faster, and a run must last long enough to time.
 HANDOFF_G=1000000 CREATE_G=200000 SEM_G=2000000 CXX_G=1000000 SLEEPERS=100000
@@ -47,12 +47,13 @@ echo_row() { # CONNS
     "$(ratio "$p" "$e")" "$(ratio "$n" "$e")" "$(ratio "$p" "$n")"
 }
 
-# micro NAME NATIVE_ARG PRELOAD_ARG: sets NATIVE and GREEN to the median ns_per_op.
+# micro NAME NATIVE_ARG PRELOAD_ARG: sets NATIVE and GREEN to the median ns_per_op (or of the
+# field named by FIELD).
 micro() {
-  local name=$1 n=() g=()
+  local name=$1 n=() g=() f=${FIELD:-ns_per_op}
   for _ in $(seq "$REPS"); do
-    n+=("$(field ns_per_op "$(in_mode native "$B/$name" "$2")")")
-    g+=("$(field ns_per_op "$(in_mode preload "$B/$name" "$3")")")
+    n+=("$(field "$f" "$(in_mode native "$B/$name" "$2")")")
+    g+=("$(field "$f" "$(in_mode preload "$B/$name" "$3")")")
   done
   NATIVE=$(median "${n[@]}") GREEN=$(median "${g[@]}")
 }
@@ -109,6 +110,8 @@ micro cxx_create_join "$CXX_N" "$CXX_G"
 micro_row "(c2) std::thread create+join"
 micro ready_read "$READ_N" "$READ_N"
 micro_row "(e) read() of 16 B on a ready socket"
+FIELD=p50_ns micro tpool_call "$TPOOL_N" "$TPOOL_N"
+micro_row "(f) tpool call of an empty function (p50)"
 echo
 echo "(d) $(commas "$SLEEPERS") threads, each sleeping 5 x 10 ms (greenpatch: median seconds; native: one run)"
 sleepers_bench
