@@ -30,7 +30,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit bats demo bench clean
+.PHONY: all deps test unit bats demo bench soak clean
 all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
@@ -102,6 +102,11 @@ demo: deps all
 
 bench: deps all
 	@bench/run.sh
+
+# 10,000 connections for 60 s against the legacy echo server under the preload (bench/soak.sh;
+# SOAK_CONNS, SOAK_SECONDS, SOAK_CHURN, SOAK_THINK_MS, SOAK_MODE=native change it).
+soak: deps all
+	@bench/soak.sh
 
 clean:
 	rm -rf $(BUILD)
