@@ -36,11 +36,12 @@ static int parse_bool(const char *v)
 	return -2;
 }
 
-/* A size in bytes with an optional k/K/m/M/g/G suffix; 0 on success. */
+/* A size in bytes with an optional k/K/m/M/g/G suffix; 0 on success. It starts with a digit:
+ * strtoull alone would take a sign or any leading white space ("\t64k", "\n20"). */
 static int parse_size(const char *v, unsigned long long *out)
 {
 	char *end;
-	if (!v || !*v || *v == '-' || *v == '+' || *v == ' ')
+	if (!v || *v < '0' || *v > '9')
 		return -1;
 	errno = 0;
 	unsigned long long n = strtoull(v, &end, 10);

@@ -146,12 +146,17 @@ static long parse_one(const char *var, const char *val, char *err, size_t errlen
 	return gp_flags_parse(fake_getenv, &mods, err, errlen) < 0 ? -1 : (long)mods;
 }
 
-/* var (full name) set to val must give -1 and one line naming the variable and the value. */
+/* var (full name) set to val must give -1 and one line naming the variable and the value (its
+ * control characters shown as '?'). */
 static void expect_bad(const char *var, const char *val)
 {
-	char err[512], want[256];
+	char err[512], want[256], shown[128];
 	long r = parse_one(var, val, err, sizeof(err));
-	snprintf(want, sizeof(want), "greenpatch: %s: invalid value '%s' (accepted: ", var, val);
+	snprintf(shown, sizeof(shown), "%s", val);
+	for (char *c = shown; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	snprintf(want, sizeof(want), "greenpatch: %s: invalid value '%s' (accepted: ", var, shown);
 	if (r != -1 || strncmp(err, want, strlen(want)) || strchr(err, '\n') || !*err || err[strlen(err) - 1] != ')')
 		UNIT_FAILED("%s='%s': got %ld, error line \"%s\"; want -1 and a line starting \"%s\"", var, val, r,
 			    err, want);
@@ -232,7 +237,9 @@ TEST(stack_size_suffixes_and_bounds)
 	}
 	static const char *bad[] = { "16383", "15k", "0", "", "-1", "-16k", "+64k", " 64k", "64k ", "64kb",
 				     "64 k", "0x4000", "4294967297", "5g", "4097m", "1t", "k", "99999999999999999999",
-				     "18014398509481984k", "17592186044416m" };
+				     "18014398509481984k", "17592186044416m",
+				     /* found by tests/fuzz: strtoull skips any leading white space */
+				     "\t64k", "\n65536", "\r1m", "\v64k", "\f64k", "\t-1" };
 	for (int i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 		gp_config.stack_size = 12345;
 		expect_bad("GREENPATCH_STACK_SIZE", bad[i]);
@@ -253,7 +260,9 @@ TEST(threadpool_size)
 		CHECK_EQ(P(s), ALL5);
 	}
 	static const char *bad[] = { "100001", "1k", "1K", "2m", "1g", "-1", "+1", "", "abc", "20 ", " 20", "1e3",
-				     "99999999999999999999" };
+				     "99999999999999999999",
+				     /* found by tests/fuzz (fuzz_value, "\r7"): leading white space */
+				     "\r7", "\t20", "\n0", "\v1", "\f1" };
 	for (int i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 		expect_bad("GREENPATCH_THREADPOOL_SIZE", bad[i]);
 	}
