@@ -376,6 +376,7 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 		return r > 0 ? 0 : r;
 	struct gp_gt *cur = h->cur;
 	struct gp_waiter w = { .gt = cur, .baton = 1 };
+	uint32_t gen = f->gen;
 	gp_wq_push(&f->wq[dir], &w);
 	cur->waits = &w;
 	cur->nwaits = 1;
@@ -385,7 +386,10 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 	h->fd_waits++;
 	r = gp_park_as(deadline, GP_W_CANCEL | intr);
 	h->fd_waits--;
-	return r;
+	/* Woken (by readiness) and then, before it ran, the number was closed and perhaps reused: the
+	 * call was for the old open file, which is gone. Retrying it by number would read another
+	 * file's bytes or write into it; it ends as a waiter the close found does. */
+	return r == 0 && f->gen != gen ? -EBADF : r;
 }
 
 #define POLL_RD (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND)

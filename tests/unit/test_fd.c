@@ -291,6 +291,37 @@ TEST(reused_number_never_wakes_a_stale_waiter_close_unseen)
 	stale_waiter_case(0);
 }
 
+static void *wait_long(void *arg)
+{
+	return (void *)(long)gp_fd_wait(reuse_fd, gp_fd_slot(reuse_fd), GP_RD, gp_deadline_in(2000 * MS),
+					GP_INTR_RESTART);
+}
+
+/* A waiter made runnable by readiness whose number is closed and reused before it runs: its call
+ * was for the old open file, which is gone; it must not go on with the new one (a read would
+ * return another file's bytes, a write put bytes into it): -EBADF, as a waiter the close found. */
+TEST(woken_waiter_whose_number_is_reused_before_it_runs_gets_ebadf)
+{
+	int old[2], nw[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, old) == 0);
+	REQUIRE(gp_fd_get(old[0]) != NULL);
+	reuse_fd = old[0];
+	struct gp_gt *w = spawn(wait_long, NULL);
+	gp_yield();
+	REQUIRE(w->state == GP_WAITING);
+	(void)!write(old[1], "x", 1);
+	gp_hub_poll(gp_hub(), 0); /* readies w; it has not run yet */
+	REQUIRE(w->state == GP_RUNNABLE);
+	gp_fd_forget(old[0]);
+	close(old[0]);
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, nw) == 0);
+	REQUIRE(nw[0] == reuse_fd);
+	gp_fd_new(nw[0], GP_FD_SOCK)->stream = 1;
+	CHECK_EQ(join(w), -EBADF);
+	gp_fd_forget(old[1]), close(old[1]);
+	close_both(nw);
+}
+
 static char woke_order[16];
 static int nwoke;
 
