@@ -309,6 +309,8 @@ static int watch(struct gp_hub *h, int fd, struct gp_fd *f)
 		.data.u64 = (uint32_t)fd | ((uint64_t)f->gen << 32),
 	};
 	int ep = gp_hub_epfd(h);
+	if (ep < 0)
+		return ep;
 	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	if (r == -EEXIST)
 		r = gp_sys_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
@@ -366,12 +368,40 @@ static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 	return poll_alone(&p, 1, deadline, intr);
 }
 
+/* A wait without the hub's epoll set: the process is out of descriptors (the set could not be
+ * made) or the kernel refuses one more watch. Ask the kernel without waiting, then sleep 1, 2, 4
+ * up to 16 ms on the hub's timers, so that the other green threads run meanwhile, and try for the
+ * set again: the program gets what the native call would give, a little late, never EMFILE. */
+static int wait_unwatched(struct gp_hub *h, int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
+{
+	static const struct timespec zero = { 0, 0 };
+	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
+	uint32_t gen = f->gen;
+	for (uint64_t ms = 1;; ms = ms < 16 ? ms * 2 : 16) {
+		if (gp_sys_ppoll(&p, 1, &zero) != 0)
+			return 0; /* ready, or a state the caller's retry reports */
+		uint64_t until = gp_deadline_in(ms * 1000000);
+		if (gp_now() >= deadline)
+			return -ETIMEDOUT;
+		int s = gp_sleep_as(until < deadline ? until : deadline, intr);
+		if (s < 0)
+			return s;
+		if (f->gen != gen)
+			return -EBADF;
+		int r = watch(h, fd, f);
+		if (r >= 0 || r == -EBADF)
+			return r > 0 ? 0 : r; /* the set exists now: the caller's retry parks on it */
+	}
+}
+
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 {
 	struct gp_hub *h = gp_hub();
 	if (h->nthreads == 1 && !h->rq_head)
 		return wait_alone(fd, dir, deadline, intr);
 	int r = watch(h, fd, f);
+	if (r < 0 && r != -EBADF)
+		return wait_unwatched(h, fd, f, dir, deadline, intr);
 	if (r)
 		return r > 0 ? 0 : r;
 	struct gp_gt *cur = h->cur;
@@ -403,13 +433,18 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 	if (!w)
 		return -ENOMEM;
 	struct gp_gt *cur = h->cur;
-	int nw = 0, ready = 0;
+	int nw = 0, ready = 0, unwatched = 0;
 	for (unsigned long i = 0; i < n && !ready; i++) {
 		struct gp_fd *f = gp_fd_slot(p[i].fd);
 		if (!f)
 			continue;
-		if (watch(h, p[i].fd, f) != 0) {
+		int wr = watch(h, p[i].fd, f);
+		if (wr > 0 || wr == -EBADF) {
 			ready = 1; /* unpollable or gone: the caller's poll reports it */
+			break;
+		}
+		if (wr < 0) {
+			ready = unwatched = 1; /* no epoll set to wait in (see wait_unwatched) */
 			break;
 		}
 		if (p[i].events & POLL_RD || !(p[i].events & POLL_WR)) {
@@ -428,6 +463,13 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 		for (int i = 0; i < nw; i++)
 			gp_wq_unlink(&w[i]);
 		cur->nwaits = 0;
+		if (unwatched && gp_now() >= deadline) {
+			r = -ETIMEDOUT;
+		} else if (unwatched) { /* the caller asks the kernel again after 4 ms */
+			uint64_t until = gp_deadline_in(4000000);
+			r = gp_sleep_as(until < deadline ? until : deadline, GP_INTR_ALWAYS);
+			r = r == 0 && gp_now() >= deadline ? -ETIMEDOUT : r;
+		}
 	} else {
 		cur->state = GP_WAITING;
 		cur->wait_what = "poll set";

@@ -60,29 +60,43 @@ void gp_panic(const char *fmt, ...)
 	abort();
 }
 
+/* The set and its kick eventfd, or -errno when the process cannot have them now (out of
+ * descriptors: EMFILE, ENFILE; ENOMEM): nothing is left half made. */
 static int hub_epoll(struct gp_hub *h)
 {
 	int ep = (int)GP_SC(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
 	if (ep < 0)
-		gp_panic("epoll_create1: %s", strerror(-ep));
-	ep = gp_fd_internal(ep);
+		return ep;
 	int ev = (int)GP_SC(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
-	if (ev < 0)
-		gp_panic("eventfd: %s", strerror(-ev));
-	h->evfd = gp_fd_internal(ev);
+	if (ev < 0) {
+		gp_sys_close(ep);
+		return ev;
+	}
+	ep = gp_fd_internal(ep);
+	ev = gp_fd_internal(ev);
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = EV_KICK };
-	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, h->evfd, &e);
-	if (r < 0)
-		gp_panic("epoll_ctl(eventfd): %s", strerror((int)-r));
+	long r = gp_sys_epoll_ctl(ep, EPOLL_CTL_ADD, ev, &e);
+	if (r < 0) {
+		gp_fd_forget(ep), gp_sys_close(ep);
+		gp_fd_forget(ev), gp_sys_close(ev);
+		return (int)r;
+	}
+	h->evfd = ev;
 	return ep;
 }
 
 /* The epoll set is made on first need: a hub whose thread never waits on a descriptor with
- * company (every native thread when the thread module is off) costs no fd. */
+ * company (every native thread when the thread module is off) costs no fd. A process at its
+ * descriptor limit gets -errno, and is asked again at its next wait (fd.c then waits by polling:
+ * the program sees no error a native call would not give). */
 int gp_hub_epfd(struct gp_hub *h)
 {
-	if (h->epfd < 0)
-		h->epfd = hub_epoll(h);
+	if (h->epfd < 0) {
+		int ep = hub_epoll(h);
+		if (ep < 0)
+			return ep;
+		h->epfd = ep;
+	}
 	return h->epfd;
 }
 

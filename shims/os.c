@@ -255,7 +255,7 @@ static int child_wait(pid_t pid, int options, int *delay_ms)
 	int r = -ENOSYS;
 	if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) && *delay_ms == 0)
 		r = gp_wait_pid(pid);
-	if (r == -ENOSYS || r == -ESRCH) {
+	if (r < 0 && r != -ECANCELED && r != -EINTR) { /* no pidfd (ENOSYS, ESRCH, out of fds) */
 		*delay_ms = *delay_ms ? (*delay_ms * 2 > 20 ? 20 : *delay_ms * 2) : 1;
 		r = gp_sleep_as(gp_deadline_in((uint64_t)*delay_ms * 1000000), GP_INTR_RESTART);
 	}

@@ -191,15 +191,18 @@ static int sigwait_green(const sigset_t *set, siginfo_t *info, uint64_t deadline
 	static const struct timespec zero = { 0, 0 };
 	int fd = -1, r, w = 0;
 	struct gp_fd *f = NULL;
-	uint64_t waited = kernel_set(set);
+	uint64_t waited = kernel_set(set), ms = 1;
 	gp_sigwait_begin(waited);
 	while ((r = REAL(sigtimedwait)(set, info, &zero)) < 0 && errno == EAGAIN && w != -ETIMEDOUT) {
-		if (fd < 0) {
-			if ((fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-				return -1;
+		if (fd < 0 && (fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) >= 0)
 			f = gp_fd_new(fd, GP_FD_OTHER);
+		if (f) {
+			w = gp_fd_wait(fd, f, GP_RD, deadline, intr);
+		} else { /* no descriptor to be had (EMFILE): ask again 1 to 16 ms later */
+			uint64_t until = gp_deadline_in(ms * 1000000);
+			ms = ms < 16 ? ms * 2 : 16;
+			w = gp_now() >= deadline ? -ETIMEDOUT : gp_sleep_as(until < deadline ? until : deadline, intr);
 		}
-		w = f ? gp_fd_wait(fd, f, GP_RD, deadline, intr) : -ENOMEM;
 		if (w < 0 && w != -ETIMEDOUT) {
 			r = (int)gp_ret(w);
 			break;

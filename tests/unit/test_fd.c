@@ -204,6 +204,63 @@ static void *nap(void *arg)
 	return NULL;
 }
 
+/* Take every free descriptor number below the soft limit, which is lowered to the highest number
+ * in use + 1 first: the process is out of descriptors. Returns the number taken. */
+static int use_up_descriptors(int *taken, int max)
+{
+	int hi = 0, n = 0;
+	for (int fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			hi = fd;
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = (rlim_t)hi + 1;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	while (n < max && (taken[n] = dup(0)) >= 0)
+		n++;
+	return n;
+}
+
+static void *poll_wait_dir(void *arg)
+{
+	struct pollfd p = { .fd = sv[0], .events = POLLIN };
+	return (void *)(long)gp_poll_wait(&p, 1, gp_deadline_in(3000 * MS));
+}
+
+/* Out of descriptors, the hub cannot make its epoll set: waits ask the kernel between short
+ * sleeps instead (the other threads run meanwhile), end by readiness or timeout as usual, and the
+ * set is made once a descriptor is free again. */
+TEST(waits_without_an_epoll_set_when_out_of_descriptors)
+{
+	static int taken[4096];
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	REQUIRE(gp_fd_get(sv[0]) && gp_fd_get(sv[1]));
+	int n = use_up_descriptors(taken, 4096);
+	REQUIRE(n >= 0 && dup(0) < 0 && errno == EMFILE);
+	double t0 = unit_ms();
+	struct gp_gt *w = spawn(wait_dir, (void *)(long)GP_RD), *x = spawn(write_later, NULL);
+	CHECK_EQ(join(w), 0);
+	CHECK_RANGE(unit_ms() - t0, 19, 3000);
+	join(x);
+	CHECK(gp_hub()->epfd < 0 && !gp_fd_watched(gp_fd_slot(sv[0])));
+	char c;
+	CHECK_EQ(read(sv[0], &c, 1), 1);
+	t0 = unit_ms();
+	w = spawn(wait_dir, (void *)(long)(GP_RD | 0x200));
+	CHECK_EQ(join(w), -ETIMEDOUT);
+	CHECK_RANGE(unit_ms() - t0, 29.9, 3000);
+	w = spawn(poll_wait_dir, NULL), x = spawn(write_later, NULL);
+	CHECK_EQ(join(w), 0);
+	join(x);
+	CHECK_EQ(read(sv[0], &c, 1), 1);
+	close(taken[--n]), close(taken[--n]); /* room for the set and its eventfd */
+	w = spawn(wait_dir, (void *)(long)GP_RD), x = spawn(write_later, NULL);
+	CHECK_EQ(join(w), 0);
+	join(x);
+	CHECK(gp_hub()->epfd >= 0 && gp_fd_watched(gp_fd_slot(sv[0])));
+}
+
 TEST(regular_files_are_always_ready)
 {
 	int fd = open("/proc/self/exe", O_RDONLY);
