@@ -221,18 +221,15 @@ long gp_io_accept(int fd, struct gp_fd *f, struct gp_io *a)
 	return io_loop(fd, f, GP_IO_ACCEPT, a, 0);
 }
 
-static long connect_result(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-	long r = gp_sys_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	return r < 0 ? r : -err;
-}
-
-/* A blocking connect: start it non-blocking, wait for writability, read SO_ERROR. A unix socket
- * whose peer's backlog is full says EAGAIN instead of blocking: retry after a short sleep. On
- * SO_SNDTIMEO expiry the connect goes on in the background and the call says EINPROGRESS, as the
- * kernel's own blocking connect does. */
+/* A blocking connect: start it non-blocking, wait for writability, then ask the kernel for its
+ * verdict with the same connect once more: 0 once connected, -EALREADY while still connecting
+ * (a spurious wake-up: wait again), or the error, which also takes the socket back to
+ * unconnected, as the kernel's own blocking connect leaves it (reading SO_ERROR instead leaves it
+ * "connecting": the program's next connect would say ECONNABORTED, not try again). A call on a
+ * socket already connecting (EALREADY) waits the same way, as natively. A unix socket whose peer's
+ * backlog is full says EAGAIN instead of blocking: retry after a short sleep. On SO_SNDTIMEO expiry
+ * the connect goes on in the background and the call says what the first attempt said
+ * (EINPROGRESS, or EALREADY), as the kernel's own blocking connect does. */
 long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen_t len)
 {
 	if (gp_cancel_due())
@@ -252,14 +249,14 @@ long gp_io_connect(int fd, struct gp_fd *f, const struct sockaddr *addr, socklen
 			break;
 		}
 	}
-	if (r == -EINPROGRESS) {
+	long first = r;
+	while (r == -EINPROGRESS || r == -EALREADY) {
 		int w = gp_fd_wait(fd, f, GP_WR, deadline, intr);
-		r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
-		while (r == 0 && w == 0 && gp_sys_connect(fd, addr, len) == -EALREADY) {
-			/* woken before the handshake finished (spurious): keep waiting */
-			w = gp_fd_wait(fd, f, GP_WR, deadline, intr);
-			r = w == -ETIMEDOUT ? -EINPROGRESS : w < 0 ? w : connect_result(fd);
+		if (w < 0) {
+			r = w == -ETIMEDOUT ? first : w;
+			break;
 		}
+		r = gp_sys_connect(fd, addr, len);
 	}
 	nb_end(fd, nb);
 	return r;

@@ -495,6 +495,34 @@ TEST(accept_and_connect_over_loopback)
 	CHECK_EQ(join(spawn(connect_and_send, NULL)), -ECONNREFUSED);
 }
 
+static long refused[2];
+
+static void *connect_twice(void *arg)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct gp_fd *f = gp_fd_new(fd, GP_FD_SOCK);
+	f->stream = f->tcp = 1;
+	for (int i = 0; i < 2; i++)
+		refused[i] = gp_io_connect(fd, f, (struct sockaddr *)&addr, sizeof(addr));
+	gp_fd_forget(fd);
+	close(fd);
+	return NULL;
+}
+
+/* A blocking connect that fails leaves the socket unconnected, as natively: the program's next
+ * connect on it tries again (ECONNREFUSED again), not ECONNABORTED (which a socket left
+ * "connecting" gives once the error has been read). */
+TEST(a_refused_connect_can_be_tried_again_on_the_same_socket)
+{
+	lfd = listen_loopback(8);
+	REQUIRE(lfd >= 0);
+	close(lfd); /* nobody listens on addr now */
+	refused[0] = refused[1] = 1;
+	join(spawn(connect_twice, NULL));
+	CHECK_EQ(refused[0], -ECONNREFUSED);
+	CHECK_EQ(refused[1], -ECONNREFUSED);
+}
+
 /* A listener whose hidden O_NONBLOCK a child's exec cleared (in the open file they share): the
  * accept sets it again and parks, instead of blocking the hub in the kernel (the connecting
  * thread would never run; the test's alarm would end it). */
