@@ -127,11 +127,31 @@ static void note_read(struct gp_fd *f, enum gp_io_op op, const struct gp_io *a, 
 		f->rd_empty = 1;
 }
 
+/* A blocking stream call that has moved bytes and then meets an error returns the bytes; the
+ * kernel keeps the error (sk_err) for the socket's next call. Here the error went to the retry
+ * that met it, which consumed it: it is held in the entry instead and given to the next call, as
+ * natively (a blocked writer whose peer resets gets its count, then ECONNRESET: not EPIPE and
+ * SIGPIPE). Only the errors the kernel holds that way; EPIPE, EINTR and the like are not kept. */
+static int held_error(long r)
+{
+	switch (-r) {
+	case ECONNRESET: case ETIMEDOUT: case ECONNREFUSED: case ECONNABORTED: case EHOSTUNREACH:
+	case ENETUNREACH: case ENETDOWN: case EHOSTDOWN: case EPROTO: case ENONET:
+		return 1;
+	}
+	return 0;
+}
+
 /* Every blocking socket or pipe call is a cancellation point, even when it would not wait. */
 static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, int all)
 {
 	if (gp_cancel_due())
 		return -ECANCELED;
+	if (gp_unlikely(f->sock_err)) {
+		int e = f->sock_err;
+		f->sock_err = 0;
+		return -e;
+	}
 	int dir = io_dir(op);
 	uint64_t deadline = 0; /* computed at the first wait */
 	long done = 0;
@@ -148,8 +168,11 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 			io_advance(op, a, (size_t)r);
 			continue;
 		}
-		if (r != -EAGAIN)
+		if (r != -EAGAIN) {
+			if (done && f->kind == GP_FD_SOCK && held_error(r))
+				f->sock_err = (uint8_t)-r;
 			return done ? done : r;
+		}
 		if (!deadline) {
 			uint64_t t = dir == GP_RD ? f->rcvtimeo : f->sndtimeo;
 			deadline = t ? gp_deadline_in(t) : GP_NEVER;

@@ -361,6 +361,8 @@ struct gp_fd {
 	uint8_t no_nowait;    /* RWF_NOWAIT refused: pipes (1): poll before each call; files: 1 reads, 2 writes */
 	uint8_t sync_io;      /* a file opened O_SYNC, O_DSYNC or O_DIRECT: every write waits for the disk */
 	uint8_t unpollable;   /* epoll refused it: calls on it never wait, they are made as they are */
+	uint8_t sock_err;     /* a socket error the kernel gave to a call that had already moved bytes:
+			       * held for this descriptor's next call, as the kernel holds sk_err (io.c) */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	int ring;             /* next descriptor of the same open file, plus one; 0: the only one */

@@ -686,6 +686,39 @@ TEST(connection_reset_reaches_every_reader)
 		UNIT_FAILED("readers got %ld and %ld (1: still parked); want -ECONNRESET and 0", a, b);
 }
 
+static long sent_before_reset;
+
+static void *send_until_reset(void *arg)
+{
+	static char big[4 << 20];
+	sent_before_reset = io_send(rst[1], big, sizeof(big)); /* the peer never reads: it parks */
+	return (void *)io_send(rst[1], big, sizeof(big));
+}
+
+/* A blocking send that has moved bytes when the peer resets returns its count; the error goes to
+ * the socket's next call, as natively (ECONNRESET there, not EPIPE: the kernel's sk_err), once. */
+TEST(a_reset_after_a_partial_send_reaches_the_next_call)
+{
+	lfd = listen_loopback(4);
+	REQUIRE(lfd >= 0);
+	rst[0] = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE(connect(rst[0], (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	rst[1] = accept(lfd, NULL, NULL);
+	REQUIRE(rst[1] >= 0);
+	gp_fd_get(rst[1])->stream = 1;
+	signal(SIGPIPE, SIG_IGN);
+	struct gp_gt *w = spawn(send_until_reset, NULL);
+	sleep_ms(100); /* its buffers are full, it waits */
+	REQUIRE(w->state == GP_WAITING);
+	struct linger lg = { 1, 0 };
+	setsockopt(rst[0], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(rst[0]); /* RST */
+	CHECK_EQ(join(w), -ECONNRESET);
+	CHECK_RANGE(sent_before_reset, 1, (4 << 20) - 1);
+	CHECK_EQ(io_send(rst[1], "x", 1), -EPIPE); /* held once only */
+	CHECK_EQ(gp_fd_slot(rst[1])->sock_err, 0);
+}
+
 /* ---- the TCP read hint ---- */
 
 static int tcp[2];
