@@ -79,7 +79,7 @@ teardown() {
 read on the dup, the original closed         -> got the byte"
 }
 
-@test "close() of a socket others wait on (read, accept, write) wakes them with EBADF; a reused number is not woken" {
+@test "close() of a socket others wait on (read, accept, write, poll, select, epoll_wait) wakes them; a reused number is not woken" {
   run gp "$PROGS/closewake"
   assert_success
   assert_output "reader 0: Bad file descriptor
@@ -87,6 +87,10 @@ reader 1: Bad file descriptor
 reader 2: Bad file descriptor
 acceptor: Bad file descriptor
 writer: Bad file descriptor
+poll: 1 POLLNVAL
+select: -1 Bad file descriptor
+epoll_wait (its instance closed): -1 Bad file descriptor
+epoll_wait (its socket closed): 0 
 fd reused: yes
 new reader: got its byte"
 }
