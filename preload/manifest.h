@@ -76,6 +76,7 @@
 	X(all, int, siginterrupt, (int, int), 0) \
 	X(os, int, pause, (void), 0) \
 	X(os, int, sigsuspend, (const sigset_t *), 0) \
+	X(thread, int, sigpending, (sigset_t *), 0) \
 	X(os, int, sigwait, (const sigset_t *, int *), 0) \
 	X(os, int, sigwaitinfo, (const sigset_t *, siginfo_t *), 0) \
 	X(os, int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *), 0) \

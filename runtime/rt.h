@@ -182,6 +182,7 @@ struct gp_gt {
 	const char *wait_what;
 	const void *wait_obj;
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
+	uint64_t held_sigs;   /* sent to it by pthread_kill while it blocked them: pending on it (signal.c) */
 	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
@@ -267,6 +268,15 @@ void gp_hub_signals(struct gp_hub *h);
 int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr);
 /* Set t's signal mask for a wait (pselect, ppoll, sigsuspend...): returns the one to restore. */
 uint64_t gp_sigmask_swap(uint64_t mask);
+/* A signal pthread_kill sends to a green thread that blocks it stays pending on that thread, as
+ * natively (sent to the OS thread it would run its handler at once in whichever thread runs):
+ * held, and sent again when the thread's mask lets it in, or taken by its sigwait. gp_signal_hold
+ * holds it (1) or says to send it now (0: the thread accepts it, or a sigwait of its hub waits for
+ * it); gp_signal_take_held takes the lowest held signal of `set` of the calling thread (0: none);
+ * gp_signal_held is the calling thread's held set (sigpending). */
+int gp_signal_hold(struct gp_gt *t, int sig);
+int gp_signal_take_held(uint64_t set);
+uint64_t gp_signal_held(void);
 /* The calling thread waits for the signals of set (sigwait): they stay blocked on the OS thread
  * meanwhile, whatever the running thread's mask, so they stay pending for it (natively the
  * kernel gives a signal to the thread waiting for it). */

@@ -13,7 +13,9 @@
  *   installed with SA_RESTART for socket and pipe I/O, waitpid, sem_wait, futex waits; never for
  *   mutexes, condvars, join (the GP_INTR_* of the wait).
  *
- * Each green thread also has its own signal mask, set on the OS thread while it runs. */
+ * Each green thread also has its own signal mask, set on the OS thread while it runs. A signal
+ * pthread_kill sends to a green thread that blocks it is held on that thread (held_sigs) until
+ * its mask lets it in or its sigwait takes it, as it stays pending on a native thread. */
 #include "rt.h"
 #include "sys.h"
 #include <signal.h>
@@ -99,6 +101,56 @@ int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr)
 	return ends;
 }
 
+/* ---- signals held for a green thread that blocks them ---- */
+
+int gp_signal_hold(struct gp_gt *t, int sig)
+{
+	uint64_t bit = sig >= 1 && sig <= 64 ? 1ull << (sig - 1) : 0;
+	if (!bit || (bit & UNBLOCKABLE) || !(__atomic_load_n(&t->sigmask, __ATOMIC_SEQ_CST) & bit) ||
+	    (__atomic_load_n(&t->hub->sigwaited, __ATOMIC_RELAXED) & bit))
+		return 0;
+	__atomic_fetch_or(&t->held_sigs, bit, __ATOMIC_SEQ_CST);
+	/* a thread of another hub may have unblocked it meanwhile, and looked at its held set before
+	 * the bit was there: take the bit back, if it is still there, and send the signal now */
+	if (!(__atomic_load_n(&t->sigmask, __ATOMIC_SEQ_CST) & bit) &&
+	    (__atomic_fetch_and(&t->held_sigs, ~bit, __ATOMIC_SEQ_CST) & bit))
+		return 0;
+	return 1;
+}
+
+int gp_signal_take_held(uint64_t set)
+{
+	struct gp_gt *cur = gp_self();
+	for (;;) {
+		uint64_t held = __atomic_load_n(&cur->held_sigs, __ATOMIC_ACQUIRE) & set;
+		if (!held)
+			return 0;
+		uint64_t bit = held & -held;
+		if (__atomic_fetch_and(&cur->held_sigs, ~bit, __ATOMIC_ACQ_REL) & bit)
+			return __builtin_ctzll(bit) + 1;
+	}
+}
+
+uint64_t gp_signal_held(void)
+{
+	return __atomic_load_n(&gp_self()->held_sigs, __ATOMIC_ACQUIRE);
+}
+
+/* The thread's new mask lets held signals in: send each to the OS thread now, aimed at it; the
+ * handler runs before tgkill returns, in this thread, as natively at the unblock. */
+static void send_held(struct gp_hub *h, struct gp_gt *cur, uint64_t let_in)
+{
+	long pid = GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	for (; let_in; let_in &= let_in - 1) {
+		uint64_t bit = let_in & -let_in;
+		if (!(__atomic_fetch_and(&cur->held_sigs, ~bit, __ATOMIC_ACQ_REL) & bit))
+			continue;
+		int sig = __builtin_ctzll(bit) + 1;
+		h->sig_to[sig] = cur;
+		GP_SC(SYS_tgkill, pid, gp_tid(), sig, 0, 0, 0);
+	}
+}
+
 /* ---- per-thread signal masks ---- */
 
 static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
@@ -106,10 +158,13 @@ static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
 	m &= ~UNBLOCKABLE;
 	if (m == cur->sigmask)
 		return;
-	cur->sigmask = m;
+	__atomic_store_n(&cur->sigmask, m, __ATOMIC_SEQ_CST);
 	h->masks_differ = 1;
 	uint64_t k = m | h->sigwaited;
 	gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+	uint64_t let_in = __atomic_load_n(&cur->held_sigs, __ATOMIC_SEQ_CST) & ~m;
+	if (gp_unlikely(let_in))
+		send_held(h, cur, let_in);
 }
 
 void gp_sigwait_begin(uint64_t set)

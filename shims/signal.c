@@ -220,8 +220,37 @@ static int sigwait_green(const sigset_t *set, siginfo_t *info, uint64_t deadline
 	return r;
 }
 
+/* A signal held for the calling green thread (sent by pthread_kill while it blocked it) is taken
+ * first, as the kernel takes a thread-directed pending one: its number, with the info a tgkill
+ * from this process gives; 0 when none of `set` is held. */
+static int take_held(const sigset_t *set, siginfo_t *info)
+{
+	int sig = gp_inited && gp_hub_peek() ? gp_signal_take_held(kernel_set(set)) : 0;
+	if (sig && info) {
+		memset(info, 0, sizeof(*info));
+		info->si_signo = sig;
+		info->si_code = SI_TKILL;
+		info->si_pid = getpid();
+		info->si_uid = getuid();
+	}
+	return sig;
+}
+
+SHIM int sigpending(sigset_t *set)
+{
+	int r = REAL(sigpending)(set);
+	uint64_t held = r == 0 && gp_inited && gp_hub_peek() ? gp_signal_held() : 0;
+	for (int sig = 1; held && sig <= 64; sig++)
+		if (held & (1ull << (sig - 1)))
+			sigaddset(set, sig);
+	return r;
+}
+
 SHIM int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
 {
+	int held = null(set) || (ts && !gp_ts_valid(ts)) ? 0 : take_held(set, info);
+	if (held)
+		return held;
 	if (!gp_on(GP_M_OS) || gp_alone() || null(set) || (ts && !ts->tv_sec && !ts->tv_nsec))
 		return REAL(sigtimedwait)(set, info, ts);
 	if (ts && !gp_ts_valid(ts))
@@ -238,6 +267,11 @@ SHIM int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 /* sigwait is never interrupted by a handler: it waits on; its error is returned, not set. */
 SHIM int sigwait(const sigset_t *set, int *sig)
 {
+	int held = null(set) ? 0 : take_held(set, NULL);
+	if (held) {
+		*sig = held;
+		return 0;
+	}
 	if (!gp_on(GP_M_OS) || gp_alone() || null(set))
 		return REAL(sigwait)(set, sig);
 	siginfo_t si;

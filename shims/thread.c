@@ -324,6 +324,8 @@ SHIM int pthread_kill(pthread_t t, int sig)
 	struct gp_gt *g = green_thread(t);
 	if (g && sig == 0)
 		return 0; /* glibc says 0 for an ended but unjoined thread too */
+	if (g && sig > 0 && sig < 65 && gp_signal_hold(g, sig))
+		return 0; /* it blocks the signal: pending on it until it unblocks it (runtime/signal.c) */
 	if (g)
 		gp_signal_aim(sig, g); /* the handler's note then knows whom it was for */
 	return REAL(pthread_kill)(os_thread(t), sig);

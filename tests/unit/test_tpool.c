@@ -229,4 +229,48 @@ TEST(signal_masks_are_per_green_thread)
 	CHECK_EQ(gp_self()->sigmask, 0);
 }
 
+static struct gp_gt *handled_in;
+static volatile int handled;
+
+static void on_usr2(int sig)
+{
+	handled_in = gp_self();
+	handled++;
+}
+
+static void *block_sleep_unblock(void *arg)
+{
+	uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+	gp_sigmask(SIG_BLOCK, &usr2, NULL);
+	long r = gp_sleep_until(gp_deadline_in(60 * MS));
+	if (handled)
+		return (void *)-100L; /* it ran while blocked */
+	gp_sigmask(SIG_UNBLOCK, &usr2, NULL); /* runs the handler here, in this thread */
+	return (void *)(r + (handled_in == gp_self() ? 1 : 10));
+}
+
+/* A signal for a green thread that blocks it is held on that thread: its handler does not run
+ * while it blocks it (in whatever thread is running), its sleep is not cut short, and it runs in
+ * that thread when it unblocks it. A thread that accepts the signal is not held for; sigwait takes
+ * a held one. */
+TEST(a_signal_for_a_thread_that_blocks_it_is_held_until_it_unblocks_it)
+{
+	signal(SIGUSR2, on_usr2);
+	struct gp_gt *t = spawn(block_sleep_unblock, NULL);
+	sleep_ms(10);
+	CHECK_EQ(gp_signal_hold(t, SIGUSR2), 1);
+	CHECK_EQ(gp_signal_hold(gp_self(), SIGUSR2), 0); /* main accepts it: send it now */
+	CHECK_EQ(gp_signal_hold(t, SIGKILL), 0);
+	CHECK_EQ(join(t), 1); /* slept in full, the handler ran in t after the unblock */
+	CHECK_EQ(handled, 1);
+	uint64_t usr2 = 1ull << (SIGUSR2 - 1);
+	gp_sigmask(SIG_BLOCK, &usr2, NULL);
+	CHECK_EQ(gp_signal_hold(gp_self(), SIGUSR2), 1);
+	CHECK_EQ(gp_signal_held(), usr2);
+	CHECK_EQ(gp_signal_take_held(usr2), SIGUSR2);
+	CHECK_EQ(gp_signal_take_held(usr2), 0);
+	gp_sigmask(SIG_UNBLOCK, &usr2, NULL);
+	CHECK_EQ(handled, 1); /* taken: never delivered */
+}
+
 RUN_TESTS()
