@@ -2,8 +2,9 @@
  *
  * A hub about to wait with no timer armed and no thread parked on a descriptor asks here whether
  * anything at all could end the wait. If every green thread of the hub waits on a sync object,
- * this is the only hub, and the process has no other OS thread (one that could unlock or post),
- * nothing can: the report names each thread, what it waits on, and where (a backtrace), once; then
+ * this is the only hub, the process has no other OS thread (one that could unlock or post) and no
+ * timer armed (whose signal could end a wait or run a handler that posts), nothing can: the
+ * report names each thread, what it waits on, and where (a backtrace), once; then
  * the hub waits on, as the native program would hang (GREENPATCH_DEADLOCK=abort aborts instead).
  *
  * Backtraces use libunwind, loaded with dlopen on first use and kept out of the program's symbol
@@ -137,6 +138,25 @@ static long os_threads(void)
 	return p ? atol(p + 1) : -1;
 }
 
+/* A timer of the process is armed: its signal's handler may end a wait (a semaphore wait without
+ * SA_RESTART) or post, unlock, write. Interval timers (alarm, setitimer) by getitimer; POSIX
+ * timers (timer_create) have no call that lists them: /proc/self/timers, read only here. */
+static int timer_armed(void)
+{
+	for (int which = 0; which < 3; which++) { /* ITIMER_REAL, _VIRTUAL, _PROF */
+		struct { long is, iu, vs, vu; } it;
+		if (GP_SC(SYS_getitimer, which, &it, 0, 0, 0, 0) == 0 && (it.vs || it.vu || it.is || it.iu))
+			return 1;
+	}
+	char buf[256];
+	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, "/proc/self/timers", O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return 0;
+	long n = GP_SC(SYS_read, fd, buf, sizeof(buf), 0, 0, 0);
+	gp_sys_close(fd);
+	return n > 0; /* one "ID:" block per timer */
+}
+
 static void describe(const struct gp_gt *t, int fd)
 {
 	say(fd, "  thread %lu \"%s\"%s: waits on %s %p", t->id, t->name, t == &t->hub->main ? " (main)" : "",
@@ -178,6 +198,8 @@ void gp_deadlock_check(struct gp_hub *h)
 	if (gp_hubs_alive() != 1 || gp_tpool_pending() || !all_wait_on_sync(h) ||
 	    os_threads() != 1 + (long)gp_tpool_workers())
 		return; /* another OS thread (not one of ours, idle) could still post or unlock */
+	if (timer_armed())
+		return; /* its signal may end a wait or run a handler that posts */
 	h->deadlock_told = 1;
 	say(2, "greenpatch: deadlock: every green thread waits and nothing can wake them (pid %d)\n",
 	    (int)GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0));
