@@ -106,7 +106,7 @@ static int wants_all(struct gp_fd *f, enum gp_io_op op, int flags)
 		return 0;
 	if (op == GP_IO_SEND || op == GP_IO_SENDMSG || op == GP_IO_WRITEV)
 		return 1;
-	return (op == GP_IO_RECV || op == GP_IO_RECVMSG) && (flags & MSG_WAITALL);
+	return (op == GP_IO_RECV || op == GP_IO_RECVMSG) && (flags & MSG_WAITALL) && !(flags & MSG_PEEK);
 }
 
 /* TCP read hint. A TCP receive that returns less than asked has emptied the receive queue
@@ -186,8 +186,31 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 	}
 }
 
+/* MSG_PEEK|MSG_WAITALL takes nothing: a retry peeks from the start again, never on from where
+ * the last one ended (that would show the same bytes twice). On TCP the kernel waits until the
+ * whole count is queued, or EOF, an error, SO_RCVTIMEO or any handler, and then returns what is
+ * there; a unix socket's peek returns what is there at once (the first io_loop). */
+static long peek_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
+{
+	size_t want = io_left(op, a);
+	uint64_t deadline = f->rcvtimeo ? gp_deadline_in(f->rcvtimeo) : GP_NEVER;
+	for (;;) {
+		long r = io_loop(fd, f, op, a, 0); /* waits while nothing at all is queued */
+		if (r <= 0 || !f->tcp || (size_t)r >= want || f->rdhup)
+			return r;
+		int w = gp_fd_wait(fd, f, GP_RD, deadline, GP_INTR_ALWAYS);
+		if (w == -ECANCELED || w == -EBADF)
+			return w;
+		if (w < 0)
+			return r; /* the timeout or a handler: what was there, as natively */
+	}
+}
+
 long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
+	if (gp_unlikely((a->flags & (MSG_PEEK | MSG_WAITALL)) == (MSG_PEEK | MSG_WAITALL)) && f->stream &&
+	    (op == GP_IO_RECV || op == GP_IO_RECVMSG))
+		return peek_all(fd, f, op, a);
 	if (!wants_all(f, op, a->flags))
 		return io_loop(fd, f, op, a, 0);
 	if (op == GP_IO_RECV || op == GP_IO_SEND)

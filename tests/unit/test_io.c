@@ -719,6 +719,44 @@ TEST(a_reset_after_a_partial_send_reaches_the_next_call)
 	CHECK_EQ(gp_fd_slot(rst[1])->sock_err, 0);
 }
 
+static char peeked[16];
+
+static void *peek_waitall(void *arg)
+{
+	memset(peeked, 0, sizeof(peeked));
+	return (void *)io_recv((int)(long)arg, peeked, 6, MSG_PEEK | MSG_WAITALL);
+}
+
+/* MSG_PEEK|MSG_WAITALL shows each byte once and takes none: a unix socket's peek returns what is
+ * there; TCP's waits for the whole count. */
+TEST(peek_with_waitall_never_shows_a_byte_twice)
+{
+	int us[2];
+	REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, us) == 0);
+	gp_fd_get(us[1])->stream = 1;
+	REQUIRE(write(us[0], "abc", 3) == 3);
+	CHECK_EQ(join(spawn(peek_waitall, (void *)(long)us[1])), 3);
+	CHECK_STR(peeked, "abc");
+	lfd = listen_loopback(4);
+	REQUIRE(lfd >= 0);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE(connect(c, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	int a = accept(lfd, NULL, NULL);
+	REQUIRE(a >= 0);
+	struct gp_fd *f = gp_fd_get(a);
+	f->stream = f->tcp = 1;
+	REQUIRE(write(c, "xyz", 3) == 3);
+	struct gp_gt *t = spawn(peek_waitall, (void *)(long)a);
+	sleep_ms(30);
+	CHECK_EQ(t->state, GP_WAITING); /* three of six: it waits */
+	REQUIRE(write(c, "uvw", 3) == 3);
+	CHECK_EQ(join(t), 6);
+	CHECK_STR(peeked, "xyzuvw");
+	char buf[16] = { 0 };
+	CHECK_EQ(io_recv(a, buf, sizeof(buf), 0), 6); /* still all there */
+	CHECK_STR(buf, "xyzuvw");
+}
+
 /* ---- the TCP read hint ---- */
 
 static int tcp[2];
