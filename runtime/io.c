@@ -50,6 +50,25 @@ static long pipe_polled(int fd, int write, struct msghdr *m)
 	return GP_SC(SYS_writev, fd, &first, 1, 0, 0, 0);
 }
 
+/* eventfd, timerfd, signalfd, inotify (GP_FD_OTHER) take no RWF_NOWAIT: the plain call with
+ * O_NONBLOCK set on the open file around it, so that it says what the native call says at once
+ * (EINVAL for a buffer under 8 bytes, an eventfd write of ULLONG_MAX) and EAGAIN only where it
+ * would wait; a poll first would wait for ever for a readiness after which the call still fails.
+ * These descriptors are the process's own in practice (a shared tty keeps the poll: its open
+ * file's flags are the shell's). */
+static long nb_once(int fd, int write, struct msghdr *m)
+{
+	long fl = gp_sys_fcntl(fd, F_GETFL, 0);
+	if (fl < 0)
+		return fl;
+	if (!(fl & O_NONBLOCK))
+		gp_sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	long r = GP_SC(write ? SYS_writev : SYS_readv, fd, m->msg_iov, m->msg_iovlen, 0, 0, 0);
+	if (!(fl & O_NONBLOCK))
+		gp_sys_fcntl(fd, F_SETFL, fl);
+	return r;
+}
+
 static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
 {
 	struct msghdr *m = a->msg;
@@ -60,7 +79,7 @@ static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
 			return r;
 		f->no_nowait = 1;
 	}
-	return pipe_polled(fd, write, m);
+	return f->kind == GP_FD_OTHER ? nb_once(fd, write, m) : pipe_polled(fd, write, m);
 }
 
 /* Consume n bytes from the front of an iovec array (the caller's copy). */

@@ -5,6 +5,7 @@
  * cleared it) and a unix socket with a full backlog; the TCP read hint;
  * gp_poll_wait with several fds ready, with none, with many. */
 #include "unit.h"
+#include <sys/eventfd.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -755,6 +756,42 @@ TEST(peek_with_waitall_never_shows_a_byte_twice)
 	char buf[16] = { 0 };
 	CHECK_EQ(io_recv(a, buf, sizeof(buf), 0), 6); /* still all there */
 	CHECK_STR(buf, "xyzuvw");
+}
+
+static long ev_io(int fd, int write, void *buf, size_t len)
+{
+	struct iovec v = { buf, len };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	return gp_io(fd, gp_fd_get(fd), write ? GP_IO_WRITEV : GP_IO_READV, &(struct gp_io){ .msg = &m });
+}
+
+static void *ev_read8(void *arg)
+{
+	uint64_t v = 0;
+	long r = ev_io((int)(long)arg, 0, &v, 8);
+	return (void *)(r == 8 ? (long)v : r);
+}
+
+/* An eventfd (no RWF_NOWAIT) answers as the native call does: EINVAL at once for a short buffer
+ * or a write of ULLONG_MAX, whatever the counter (a readiness poll first would wait for ever),
+ * a wait only where the native call waits; its O_NONBLOCK is left as it was. */
+TEST(eventfd_errors_come_at_once_and_waits_end)
+{
+	int e = eventfd(0, 0);
+	REQUIRE(e >= 0);
+	CHECK_EQ(gp_fd_get(e)->kind, GP_FD_OTHER);
+	struct gp_gt *t = spawn(ev_read8, (void *)(long)e); /* company: the hub's path */
+	char four[4] = { 0 };
+	CHECK_EQ(ev_io(e, 0, four, 4), -EINVAL);
+	uint64_t max = UINT64_MAX, one = 1, most = UINT64_MAX - 1;
+	CHECK_EQ(ev_io(e, 1, &max, 8), -EINVAL);
+	CHECK_EQ(ev_io(e, 1, four, 4), -EINVAL);
+	CHECK_EQ(ev_io(e, 1, &one, 8), 8);
+	CHECK_EQ(join(t), 1);
+	CHECK_EQ(ev_io(e, 1, &most, 8), 8);
+	CHECK_EQ(ev_io(e, 1, &max, 8), -EINVAL); /* full, and still EINVAL at once */
+	CHECK_EQ(kernel_nonblocking(e), 0);
+	close(e);
 }
 
 /* ---- the TCP read hint ---- */
