@@ -26,12 +26,13 @@ PROG_CXX := $(wildcard tests/progs/*.cc)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%) $(PROG_CXX:tests/progs/%.cc=$(BUILD)/tests/progs/%)
 LIB_SRC  := $(wildcard tests/libs/*.c)
 LIB_SO   := $(LIB_SRC:tests/libs/%.c=$(BUILD)/tests/libs/%.so)
+DIFF_BIN := $(BUILD)/tests/diff/driver
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
 .PHONY: all deps test unit bats demo bench soak clean
-all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN)
+all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN) $(DIFF_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
 deps:
@@ -70,6 +71,9 @@ $(BUILD)/tests/progs/%: tests/progs/%.c tests/progs/common.h
 $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXPROGFLAGS) $< -o $@
+$(BUILD)/tests/diff/driver: tests/diff/driver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@
 $(BUILD)/tests/libs/%.so: tests/libs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) -shared -fPIC $< -o $@
