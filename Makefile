@@ -11,7 +11,8 @@ PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread
 
 DEBS     := gcc g++ make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
-            python3 curl memcached apache2-utils iperf
+            python3 curl memcached apache2-utils iperf strace
+FUZZ_DEBS := clang libclang-rt-14-dev
 
 RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)
@@ -31,17 +32,22 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
-.PHONY: all deps test unit bats demo bench soak clean
+.PHONY: all deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean
 all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN) $(DIFF_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
-deps:
-	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+define install_missing
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:" $$missing; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages (run as root or install them):" $$missing >&2; exit 1; fi; \
 	fi
+endef
+deps:
+	$(call install_missing,$(DEBS))
+fuzz-deps:
+	$(call install_missing,$(FUZZ_DEBS))
 
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h preload/*.h shims/*.h include/*.h)
 	@mkdir -p $(dir $@)
@@ -111,6 +117,21 @@ bench: deps all
 # SOAK_CONNS, SOAK_SECONDS, SOAK_CHURN, SOAK_THINK_MS, SOAK_MODE=native change it).
 soak: deps all
 	@bench/soak.sh
+
+# The configuration parser under libFuzzer (clang, ASan, UBSan): FUZZ_SECONDS per fuzzer
+# (tools/fuzz.sh); `make fuzz-merge` minimises what they found into the seed corpus.
+FUZZ_SECONDS ?= 600
+FUZZERS  := env value wrap
+FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CC  ?= clang
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h runtime/config.c runtime/config.h runtime/rt.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wno-string-plus-int \
+	  -D_GNU_SOURCE -Iinclude -Iruntime -Itests/fuzz $< runtime/config.c -o $@
+fuzz: fuzz-deps $(FUZZ_BIN)
+	@tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+fuzz-merge: fuzz-deps $(FUZZ_BIN)
+	@tools/fuzz.sh merge $(FUZZERS)
 
 clean:
 	rm -rf $(BUILD)
