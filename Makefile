@@ -28,12 +28,13 @@ PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/tests/progs/%) $(PROG_CXX:tests/
 LIB_SRC  := $(wildcard tests/libs/*.c)
 LIB_SO   := $(LIB_SRC:tests/libs/%.c=$(BUILD)/tests/libs/%.so)
 DIFF_BIN := $(BUILD)/tests/diff/driver
+SECURE_BIN := $(BUILD)/tests/progs/secure_linked
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
 .PHONY: all deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean
-all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN) $(DIFF_BIN)
+all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN) $(DIFF_BIN) $(SECURE_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
 define install_missing
@@ -77,6 +78,11 @@ $(BUILD)/tests/progs/%: tests/progs/%.c tests/progs/common.h
 $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXPROGFLAGS) $< -o $@
+# secure_probe linked against the library itself (an absolute RUNPATH): the set-user-ID test
+# shows the library then runs with its defaults, the environment unread (secure_getenv).
+$(BUILD)/tests/progs/secure_linked: tests/progs/secure_probe.c tests/progs/common.h $(BUILD)/libgreenpatch.so
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) $< -o $@ -L$(BUILD) -Wl,--no-as-needed -lgreenpatch -Wl,-rpath,$(abspath $(BUILD))
 $(BUILD)/tests/diff/driver: tests/diff/driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
