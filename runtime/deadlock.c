@@ -3,7 +3,7 @@
  * A hub about to wait with no timer armed and no thread parked on a descriptor asks here whether
  * anything at all could end the wait. If every green thread of the hub waits on a sync object,
  * this is the only hub, the process has no other OS thread (one that could unlock or post) and no
- * timer armed (whose signal could end a wait or run a handler that posts), nothing can: the
+ * armed timer whose signal has a handler (which could end a wait or post), nothing can: the
  * report names each thread, what it waits on, and where (a backtrace), once; then
  * the hub waits on, as the native program would hang (GREENPATCH_DEADLOCK=abort aborts instead).
  *
@@ -15,7 +15,9 @@
 #include "sys.h"
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <libunwind.h>
 #include <stdio.h>
 #include <string.h>
@@ -138,23 +140,43 @@ static long os_threads(void)
 	return p ? atol(p + 1) : -1;
 }
 
-/* A timer of the process is armed: its signal's handler may end a wait (a semaphore wait without
- * SA_RESTART) or post, unlock, write. Interval timers (alarm, setitimer) by getitimer; POSIX
- * timers (timer_create) have no call that lists them: /proc/self/timers, read only here. */
-static int timer_armed(void)
+/* A handler is installed for sig (the kernel's view: the preload's trampoline for a program's). */
+static int has_handler(int sig)
 {
-	for (int which = 0; which < 3; which++) { /* ITIMER_REAL, _VIRTUAL, _PROF */
+	struct {
+		unsigned long handler, flags, restorer, mask;
+	} sa;
+	return GP_SC(SYS_rt_sigaction, sig, NULL, &sa, 8, 0, 0) == 0 && sa.handler > 1; /* not DFL, IGN */
+}
+
+/* A timer of the process will send a signal that has a handler: the handler may end a wait (a
+ * semaphore wait without SA_RESTART) or post, unlock, write. (A timer whose signal kills the
+ * process, a watchdog alarm, ends nothing: the deadlock is still reported.) Interval timers
+ * (alarm, setitimer) by getitimer; POSIX timers (timer_create) have no call that lists them:
+ * /proc/self/timers, read only here, its "signal: N/..." and "notify: signal|thread|none" lines. */
+static int timer_may_wake(void)
+{
+	static const int itimer_sig[3] = { SIGALRM, SIGVTALRM, SIGPROF };
+	for (int which = 0; which < 3; which++) {
 		struct { long is, iu, vs, vu; } it;
-		if (GP_SC(SYS_getitimer, which, &it, 0, 0, 0, 0) == 0 && (it.vs || it.vu || it.is || it.iu))
+		if (GP_SC(SYS_getitimer, which, &it, 0, 0, 0, 0) == 0 && (it.vs || it.vu) &&
+		    has_handler(itimer_sig[which]))
 			return 1;
 	}
-	char buf[256];
+	char buf[4096];
 	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, "/proc/self/timers", O_RDONLY | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
 		return 0;
-	long n = GP_SC(SYS_read, fd, buf, sizeof(buf), 0, 0, 0);
+	long n = GP_SC(SYS_read, fd, buf, sizeof(buf) - 1, 0, 0, 0);
 	gp_sys_close(fd);
-	return n > 0; /* one "ID:" block per timer */
+	buf[n > 0 ? n : 0] = 0;
+	for (const char *p = buf; (p = strstr(p, "signal: ")); p++) {
+		int sig = atoi(p + 8);
+		const char *notify = strstr(p, "notify: ");
+		if (sig > 0 && sig < 65 && notify && strncmp(notify + 8, "none", 4) && has_handler(sig))
+			return 1;
+	}
+	return 0;
 }
 
 static void describe(const struct gp_gt *t, int fd)
@@ -198,8 +220,8 @@ void gp_deadlock_check(struct gp_hub *h)
 	if (gp_hubs_alive() != 1 || gp_tpool_pending() || !all_wait_on_sync(h) ||
 	    os_threads() != 1 + (long)gp_tpool_workers())
 		return; /* another OS thread (not one of ours, idle) could still post or unlock */
-	if (timer_armed())
-		return; /* its signal may end a wait or run a handler that posts */
+	if (timer_may_wake())
+		return; /* its signal's handler may end a wait or post */
 	h->deadlock_told = 1;
 	say(2, "greenpatch: deadlock: every green thread waits and nothing can wake them (pid %d)\n",
 	    (int)GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0));

@@ -2,6 +2,7 @@
  * return -ECANCELED; gp_cancel_act unwinds its stack (cleanup attributes of C frames compiled with
  * -fexceptions run, as C++ destructors would) and ends it with PTHREAD_CANCELED. */
 #include "unit.h"
+#include <sys/time.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -132,17 +133,33 @@ static void *lock_b_then_a(void *arg)
 	return NULL;
 }
 
-/* Run a deadlock in a child with stderr in a pipe; returns what it printed (and its status). */
-static int deadlock_child(char *out, size_t len, int mode, int *status)
+static void on_alarm(int sig)
+{
+}
+
+static double report_ms; /* when the report began, from the child's start */
+
+/* Run a deadlock in a child with stderr in a pipe; returns what it printed (and its status). With
+ * timer_ms, a SIGALRM handler is installed and an interval timer armed to fire that much later. */
+static int deadlock_child_timer(char *out, size_t len, int mode, int *status, int timer_ms)
 {
 	int p[2];
 	if (pipe(p) != 0)
 		return -1;
+	double start = unit_ms();
+	report_ms = -1;
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 2);
 		gp_config.deadlock = mode;
-		alarm(2);
+		if (timer_ms) {
+			struct sigaction sa = { .sa_handler = on_alarm };
+			sigaction(SIGALRM, &sa, NULL);
+			struct itimerval it = { { 0, 0 }, { 0, timer_ms * 1000 } };
+			setitimer(ITIMER_REAL, &it, NULL);
+		} else {
+			alarm(2); /* a watchdog: its signal kills, it wakes nothing */
+		}
 		gp_mutex_lock(&a, GP_NEVER);
 		struct gp_gt *t = spawn(lock_b_then_a, NULL);
 		sleep_ms(5);
@@ -155,6 +172,8 @@ static int deadlock_child(char *out, size_t len, int mode, int *status)
 	ssize_t r;
 	double t0 = unit_ms();
 	while (n < len - 1 && (r = read(p[0], out + n, len - 1 - n)) > 0 && unit_ms() - t0 < 3000) {
+		if (report_ms < 0)
+			report_ms = unit_ms() - start;
 		n += (size_t)r;
 		if (strstr(out, "greenpatch: waiting on"))
 			break; /* it waits on: only a kill ends it (abort mode reads on to the EOF) */
@@ -164,6 +183,22 @@ static int deadlock_child(char *out, size_t len, int mode, int *status)
 	kill(pid, SIGKILL);
 	waitpid(pid, status, 0);
 	return (int)n;
+}
+
+static int deadlock_child(char *out, size_t len, int mode, int *status)
+{
+	return deadlock_child_timer(out, len, mode, status, 0);
+}
+
+/* An armed timer whose signal has a handler may end the wait (or the handler may post): no
+ * report until it has fired; then, nothing left to wake anyone, the report. */
+TEST(no_deadlock_report_while_a_timer_with_a_handler_is_armed)
+{
+	char out[4096];
+	int st;
+	deadlock_child_timer(out, sizeof(out), 1, &st, 300);
+	CHECK(strstr(out, "greenpatch: deadlock: every green thread waits") != NULL);
+	CHECK_RANGE(report_ms, 290, 2500);
 }
 
 TEST(deadlock_is_reported_once_with_every_thread)
