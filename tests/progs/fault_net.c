@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -128,6 +129,21 @@ static void reset(void)
 
 /* ---- half-close ---- */
 
+/* The server thread's lines, printed by main after the join: the two threads' order on stdout
+ * would be a race natively. */
+static char hc_lines[512];
+static size_t hc_len;
+
+static void hc_say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(hc_lines + hc_len, sizeof(hc_lines) - hc_len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && hc_len + (size_t)n < sizeof(hc_lines))
+		hc_len += (size_t)n;
+}
+
 static void *hc_server(void *arg)
 {
 	int fd = (int)(long)arg;
@@ -136,13 +152,15 @@ static void *hc_server(void *arg)
 	while ((n = read(fd, buf + got, sizeof(buf) - 1 - (size_t)got)) > 0)
 		got += n;
 	buf[got] = 0;
-	printf("server read \"%s\", then %zd %s\n", buf, n, n < 0 ? errname(errno) : "(EOF)");
-	say("server reads again after EOF", read(fd, buf, sizeof(buf)));
+	hc_say("server read \"%s\", then %zd %s\n", buf, n, n < 0 ? errname(errno) : "(EOF)");
+	n = read(fd, buf, sizeof(buf));
+	hc_say("server reads again after EOF: %zd%s%s\n", n, n < 0 ? " " : "", n < 0 ? errname(errno) : "");
 	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP };
 	int r = poll(&p, 1, 1000);
-	printf("server poll: %d%s%s%s%s\n", r, p.revents & POLLIN ? " POLLIN" : "", p.revents & POLLOUT ? " POLLOUT" : "",
+	hc_say("server poll: %d%s%s%s%s\n", r, p.revents & POLLIN ? " POLLIN" : "", p.revents & POLLOUT ? " POLLOUT" : "",
 	       p.revents & POLLRDHUP ? " POLLRDHUP" : "", p.revents & POLLHUP ? " POLLHUP" : "");
-	say("server writes its answer", write(fd, "answer", 6));
+	n = write(fd, "answer", 6);
+	hc_say("server writes its answer: %zd%s%s\n", n, n < 0 ? " " : "", n < 0 ? errname(errno) : "");
 	close(fd);
 	return NULL;
 }
@@ -163,6 +181,8 @@ static void half_close_over(int cli, int srv)
 	buf[got] = 0;
 	printf("client read \"%s\", then %zd %s\n", buf, n, n < 0 ? errname(errno) : "(EOF)");
 	pthread_join(t, NULL);
+	printf("%s", hc_lines);
+	hc_len = 0, hc_lines[0] = 0;
 	close(cli);
 }
 
