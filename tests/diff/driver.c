@@ -332,18 +332,24 @@ static short poll_events(struct ctx *c, const char *t)
 	return (short)flag_word(c, t, n, v, 7);
 }
 
-static void show_revents(struct ctx *c, int ev)
+/* The bits of ev by name, joined by '|', in the table's order; "0" for none. */
+static void show_bits(struct ctx *c, unsigned ev, const char *const *names, const unsigned *vals, int n)
 {
-	static const char *const n[] = { "in", "out", "pri", "err", "hup", "nval", "rdhup" };
-	static const int v[] = { POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP };
 	int first = 1;
-	for (int i = 0; i < 7; i++)
-		if (ev & v[i]) {
-			emit(c, "%s%s", first ? "" : "|", n[i]);
+	for (int i = 0; i < n; i++)
+		if (ev & vals[i]) {
+			emit(c, "%s%s", first ? "" : "|", names[i]);
 			first = 0;
 		}
 	if (first)
 		emit(c, "0");
+}
+
+static void show_revents(struct ctx *c, int ev)
+{
+	static const char *const n[] = { "in", "out", "pri", "err", "hup", "nval", "rdhup" };
+	static const unsigned v[] = { POLLIN, POLLOUT, POLLPRI, POLLERR, POLLHUP, POLLNVAL, POLLRDHUP };
+	show_bits(c, (unsigned)ev, n, v, 7);
 }
 
 static uint32_t epoll_events(struct ctx *c, const char *t)
@@ -356,15 +362,8 @@ static uint32_t epoll_events(struct ctx *c, const char *t)
 static void show_epoll_events(struct ctx *c, uint32_t ev)
 {
 	static const char *const n[] = { "in", "out", "pri", "err", "hup", "rdhup" };
-	static const uint32_t v[] = { EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLERR, EPOLLHUP, EPOLLRDHUP };
-	int first = 1;
-	for (int i = 0; i < 6; i++)
-		if (ev & v[i]) {
-			emit(c, "%s%s", first ? "" : "|", n[i]);
-			first = 0;
-		}
-	if (first)
-		emit(c, "0");
+	static const unsigned v[] = { EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLERR, EPOLLHUP, EPOLLRDHUP };
+	show_bits(c, ev, n, v, 6);
 }
 
 static int signo(struct ctx *c, const char *t)

@@ -141,3 +141,20 @@ __attribute__((unused)) static void print_status(const char *what, int st)
 	else
 		printf("%s -> status %#x\n", what, st);
 }
+
+/* A TCP connection over 127.0.0.1: *client the connecting end, *server the accepted one. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+__attribute__((unused)) static void tcp_loopback_pair(int *client, int *server)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(l >= 0 && bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 1) == 0);
+	CHECK(getsockname(l, (struct sockaddr *)&sa, &len) == 0);
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(*client >= 0 && connect(*client, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	CHECK((*server = accept(l, NULL, NULL)) >= 0);
+	close(l);
+}

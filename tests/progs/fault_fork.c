@@ -114,19 +114,6 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 1) == 0);
-	CHECK(getsockname(l, (struct sockaddr *)&sa, &len) == 0);
-	*a = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(connect(*a, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	CHECK((*b = accept(l, NULL, NULL)) >= 0);
-	close(l);
-}
-
 /* ---- the child ---- */
 
 static int child_pipe[2];
@@ -193,7 +180,7 @@ int main(void)
 	alarm(25);
 	int sv[2], pp[2], t[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(pp) == 0);
-	tcp_pair(&t[0], &t[1]);
+	tcp_loopback_pair(&t[0], &t[1]);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, ctl) == 0);
 	bound(sv[0]), bound(sv[1]), bound(t[0]), bound(t[1]), bound(ctl[0]), bound(ctl[1]);
 	streams[0] = (struct stream){ .name = "unix stream", .rd = sv[1], .wr = sv[0] };

@@ -65,11 +65,8 @@ static int tcp_listener(int backlog, struct sockaddr_in *a)
 /* A connected pair over 127.0.0.1: *srv the accepted end, returns the client end. */
 static int tcp_pair(int *srv)
 {
-	struct sockaddr_in a;
-	int l = tcp_listener(4, &a), c = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(c >= 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0);
-	CHECK((*srv = accept(l, NULL, NULL)) >= 0);
-	close(l);
+	int c;
+	tcp_loopback_pair(&c, srv);
 	return c;
 }
 

@@ -108,24 +108,11 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-static void tcp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(sa);
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 1) == 0);
-	CHECK(getsockname(l, (struct sockaddr *)&sa, &len) == 0);
-	*a = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK(connect(*a, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	CHECK((*b = accept(l, NULL, NULL)) >= 0);
-	close(l);
-}
-
 static void setup_pairs(void)
 {
 	int sv[2], pp[2], t[2], tm[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && pipe(pp) == 0);
-	tcp_pair(&t[0], &t[1]);
+	tcp_loopback_pair(&t[0], &t[1]);
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, tm) == 0);
 	struct timeval tv = { 5, 0 };
 	CHECK(setsockopt(tm[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);

@@ -656,6 +656,19 @@ TEST(listener_shutdown_reaches_every_acceptor)
 
 static int rst[2];
 
+/* A TCP connection over 127.0.0.1: p[0] the connecting end, p[1] the accepted one; 0 or -1. */
+static int tcp_pair(int p[2])
+{
+	lfd = listen_loopback(4);
+	if (lfd < 0)
+		return -1;
+	p[0] = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(p[0], (struct sockaddr *)&addr, sizeof(addr)) != 0)
+		return -1;
+	p[1] = accept(lfd, NULL, NULL);
+	return p[1] >= 0 ? 0 : -1;
+}
+
 static void *recv_rst(void *arg)
 {
 	char buf[16];
@@ -666,12 +679,7 @@ static void *recv_rst(void *arg)
  * ECONNRESET and the other EOF (0); neither stays blocked. */
 TEST(connection_reset_reaches_every_reader)
 {
-	lfd = listen_loopback(4);
-	REQUIRE(lfd >= 0);
-	rst[0] = socket(AF_INET, SOCK_STREAM, 0);
-	REQUIRE(connect(rst[0], (struct sockaddr *)&addr, sizeof(addr)) == 0);
-	rst[1] = accept(lfd, NULL, NULL);
-	REQUIRE(rst[1] >= 0);
+	REQUIRE(tcp_pair(rst) == 0);
 	gp_fd_get(rst[1]);
 	struct gp_gt *r1 = spawn(recv_rst, NULL), *r2 = spawn(recv_rst, NULL);
 	gp_yield();
@@ -700,12 +708,7 @@ static void *send_until_reset(void *arg)
  * the socket's next call, as natively (ECONNRESET there, not EPIPE: the kernel's sk_err), once. */
 TEST(a_reset_after_a_partial_send_reaches_the_next_call)
 {
-	lfd = listen_loopback(4);
-	REQUIRE(lfd >= 0);
-	rst[0] = socket(AF_INET, SOCK_STREAM, 0);
-	REQUIRE(connect(rst[0], (struct sockaddr *)&addr, sizeof(addr)) == 0);
-	rst[1] = accept(lfd, NULL, NULL);
-	REQUIRE(rst[1] >= 0);
+	REQUIRE(tcp_pair(rst) == 0);
 	gp_fd_get(rst[1])->stream = 1;
 	signal(SIGPIPE, SIG_IGN);
 	struct gp_gt *w = spawn(send_until_reset, NULL);
@@ -738,12 +741,9 @@ TEST(peek_with_waitall_never_shows_a_byte_twice)
 	REQUIRE(write(us[0], "abc", 3) == 3);
 	CHECK_EQ(join(spawn(peek_waitall, (void *)(long)us[1])), 3);
 	CHECK_STR(peeked, "abc");
-	lfd = listen_loopback(4);
-	REQUIRE(lfd >= 0);
-	int c = socket(AF_INET, SOCK_STREAM, 0);
-	REQUIRE(connect(c, (struct sockaddr *)&addr, sizeof(addr)) == 0);
-	int a = accept(lfd, NULL, NULL);
-	REQUIRE(a >= 0);
+	int tp[2];
+	REQUIRE(tcp_pair(tp) == 0);
+	int c = tp[0], a = tp[1];
 	struct gp_fd *f = gp_fd_get(a);
 	f->stream = f->tcp = 1;
 	REQUIRE(write(c, "xyz", 3) == 3);
