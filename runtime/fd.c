@@ -360,6 +360,12 @@ static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline, int 
 	}
 }
 
+/* Alone: nobody else to run, and no timeout armed (its timer lives in the hub's heap). */
+static int alone(struct gp_hub *h)
+{
+	return h->nthreads == 1 && !h->rq_head && !h->cur->timeouts;
+}
+
 static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 {
 	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
@@ -369,7 +375,7 @@ static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 {
 	struct gp_hub *h = gp_hub();
-	if (h->nthreads == 1 && !h->rq_head)
+	if (alone(h))
 		return wait_alone(fd, dir, deadline, intr);
 	int r = watch(h, fd, f);
 	if (r)
@@ -434,13 +440,13 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 	}
 	if (w != stackw)
 		free(w);
-	return r == -ETIMEDOUT || r == -ECANCELED || r == -EINTR ? r : 0;
+	return r == -ETIMEDOUT || r == -ECANCELED || r == -EINTR || r == -ETIME ? r : 0;
 }
 
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
-	if (h->nthreads == 1 && !h->rq_head)
+	if (alone(h))
 		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
 	return poll_hub(h, p, n, deadline);
 }

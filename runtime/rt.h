@@ -172,6 +172,12 @@ struct gp_gt {
 	char name[16];        /* pthread_setname_np */
 	/* cancellation (cancel.c) */
 	uint8_t cancel_pending, cancel_off, cancel_async, cancel_point, exiting;
+	uint8_t killed;       /* greenpatch_kill: ends it at its next switch, whatever its cancel state */
+	uint8_t in_tpool;     /* parked for a tpool job: nothing may end that wait early */
+	uint8_t timeout_due;  /* a greenpatch_timeout fired: the current or next wait ends with -ETIME */
+	uint8_t not_started;  /* greenpatch_spawn_after: its function has not begun (cancel prevents it) */
+	int exit_err;         /* why it ended, for greenpatch_wait: 0, ECANCELED (killed), a raised error */
+	struct gp_timeout *timeouts; /* armed greenpatch timeouts, innermost first */
 	int off_cpu;          /* ended, and its hub has switched away from its stack */
 	void *cleanup;        /* innermost __pthread_unwind_buf_t registered by pthread_cleanup_push */
 	_Alignas(16) unsigned char unwind_exc[32]; /* the _Unwind_Exception of its exit unwind */
@@ -206,6 +212,8 @@ void gp_exit(void *ret) __attribute__((noreturn));
  * (detached or already joined), -ESRCH (not a green thread), -EBUSY (deadline 0, running),
  * -ETIMEDOUT, -ECANCELED (a cancellation point). Frees t. */
 int gp_join(struct gp_gt *t, void **ret, uint64_t deadline);
+/* The same, with t's exit_err (0, ECANCELED, a raised error) in *err when it was joined. */
+int gp_join_ex(struct gp_gt *t, void **ret, uint64_t deadline, int *err);
 int gp_detach(struct gp_gt *t);
 static inline int gp_is_gt(const struct gp_gt *t) { return t && t->magic == GP_GT_MAGIC; }
 
@@ -555,12 +563,15 @@ int gp_futex_wake(const uint32_t *addr, int n, uint32_t bits);
 /* Deferred cancellation: the waits that are cancellation points return -ECANCELED when the thread
  * has a cancel request; the shim then calls gp_cancel_act. */
 int gp_cancel(struct gp_gt *t);           /* 0, -ESRCH */
+/* greenpatch_kill: end t at once where it waits or switches (cancellation that nothing defers);
+ * its exit_err is ECANCELED. t itself: does not return. 0, -ESRCH. */
+int gp_kill(struct gp_gt *t);
 /* The calling thread should act on a cancellation request now. */
 static inline int gp_cancel_due(void)
 {
 	struct gp_hub *h = gp_cur_hub;
 	struct gp_gt *t;
-	return h && gp_unlikely((t = h->cur)->cancel_pending) && !t->cancel_off && !t->exiting;
+	return h && gp_unlikely((t = h->cur)->cancel_pending) && (!t->cancel_off || t->killed) && !t->exiting;
 }
 int gp_park_cp(uint64_t deadline);        /* gp_park at a cancellation point, GP_INTR_RESTART */
 void gp_cancel_act(void) __attribute__((noreturn)); /* unwind (cleanup handlers) and exit */
@@ -571,6 +582,26 @@ void gp_cleanup_pop(void *buf);           /* __pthread_unregister_cancel */
 void gp_cleanup_next(void *buf) __attribute__((noreturn)); /* __pthread_unwind_next */
 void gp_cleanup_push_defer(void *buf);    /* __pthread_register_cancel_defer */
 void gp_cleanup_pop_restore(void *buf);   /* __pthread_unregister_cancel_restore */
+
+/* ---- timeouts around any green wait (timeout.c, the API's greenpatch_timeout) ---- */
+struct gp_timeout {
+	struct gp_timer timer;
+	struct gp_gt *gt;
+	struct gp_timeout *next; /* the thread's list, innermost first */
+	int fired;
+	int silent;              /* the API's GREENPATCH_TIMEOUT_BLOCK: jump back instead of an error */
+	void *jump;              /* where it jumps: a sigjmp_buf in the caller's frame */
+};
+/* Arm t for the calling thread: when the deadline passes, its current (or next) green wait ends
+ * with -ETIME, an error no call makes by itself. */
+void gp_timeout_start(struct gp_timeout *t, uint64_t deadline);
+/* Disarm t (in any order among nested ones): 1 if it had fired, else 0. */
+int gp_timeout_cancel(struct gp_timeout *t);
+/* At a wait's -ETIME, on the way out to the program: a silent timeout that fired jumps back
+ * (GREENPATCH_TIMEOUT_BLOCK); otherwise the error goes on. */
+void gp_timeout_act(void);
+/* The thread ends: its timeouts are disarmed. */
+void gp_timeout_drop_all(struct gp_gt *t);
 
 /* ---- the tpool (tpool.c): native workers for calls that cannot be green ---- */
 struct gp_job {

@@ -148,8 +148,11 @@ long gp_tpool_run(struct gp_job *j)
 	gp_unlock(&q.lock);
 	if (wake)
 		GP_SC(SYS_futex, &q.seq, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
-	/* not a cancellation point while the job runs: its result belongs to this thread's memory */
+	/* nothing ends this wait early (no cancellation, signal or timeout): the job writes into this
+	 * thread's memory */
+	cur->in_tpool = 1;
 	gp_park(GP_NEVER);
+	cur->in_tpool = 0;
 	cur->wait_what = NULL;
 	if (j->carry & GP_JOB_ERRNO)
 		errno = j->err;
