@@ -69,3 +69,39 @@ stop() {
 
 # now_ms: wall-clock milliseconds, for coarse bounds on how long a whole program ran.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# listens PID PORT: PID holds a TCP socket listening on PORT (IPv4), seen in /proc/net/tcp.
+listens() {
+  local inode
+  for inode in $(awk -v p="$(printf ':%04X' "$2")" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp); do
+    ls -l "/proc/$1/fd" 2>/dev/null | grep -q "socket:\[$inode\]" && return 0
+  done
+  return 1
+}
+
+# start_server LOG CMD...: run CMD in the background as SERVER_PID (teardown stops it), its output
+# in LOG, and wait (at most 10 s) until LOG names its port ("port N", or "HOST:N") and the process
+# listens there on 127.0.0.1; sets port. CMD must exec the server (no `timeout` in front).
+start_server() {
+  local log=$1
+  shift
+  "$@" >"$log" 2>&1 3>&- &
+  SERVER_PID=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*\(port \|:\)\([0-9][0-9]*\).*/\2/p' "$log" | head -n 1)
+    [ -n "$port" ] && listens "$SERVER_PID" "$port" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$* did not start:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# wait_gone PID: wait (at most 10 s) for a background process of this shell to end; its status.
+wait_gone() {
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  wait "$1"
+}
+

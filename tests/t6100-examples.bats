@@ -9,39 +9,20 @@ teardown() {
   stop "${SERVER_PID:-}"
 }
 
-# start_logged LOG CMD...: run CMD in the background as SERVER_PID, its output in LOG, and wait
-# until LOG says which port it listens on; sets port.
-start_logged() {
-  local log=$1
-  shift
-  timeout 60 "$@" >"$log" 2>&1 3>&- &
-  SERVER_PID=$!
-  port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*\(port \|:\)\([0-9][0-9]*\)$/\2/p' "$log" | head -n 1)
-    [ -n "$port" ] && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$* did not start:" >&2
-  cat "$log" >&2
-  return 1
-}
-
 @test "echo_server: 300 clients at once on one OS thread, and a client's shutdown stops serve()" {
   command -v python3 >/dev/null || skip "python3 not installed"
-  start_logged "$BATS_TEST_TMPDIR/echo.log" "$EX/echo_server" 0
+  start_server "$BATS_TEST_TMPDIR/echo.log" "$EX/echo_server" 0
   run timeout 60 python3 "$ROOT/tests/tools/echo_clients.py" "$port" 300 "$SERVER_PID"
   assert_success
   assert_output "echoed=300 threads=1"
-  wait "$SERVER_PID"
+  wait_gone "$SERVER_PID"
   SERVER_PID=
   run cat "$BATS_TEST_TMPDIR/echo.log"
   assert_line --index 1 "stopped after 301 clients"
 }
 
 @test "echo_server: a port already taken is a clear error" {
-  start_logged "$BATS_TEST_TMPDIR/a.log" "$EX/echo_server" 0
+  start_server "$BATS_TEST_TMPDIR/a.log" "$EX/echo_server" 0
   run timeout 10 "$EX/echo_server" "$port"
   assert_failure 1
   assert_output "echo_server: listen on 127.0.0.1:$port: Address already in use"
@@ -52,7 +33,7 @@ start_logged() {
 
 @test "web_crawler: 100 URLs through a GreenPool of 20, in URL order, concurrently" {
   command -v python3 >/dev/null || skip "python3 not installed"
-  start_logged "$BATS_TEST_TMPDIR/http.log" python3 -u "$ROOT/tests/tools/slow_http.py" 0.1
+  start_server "$BATS_TEST_TMPDIR/http.log" python3 -u "$ROOT/tests/tools/slow_http.py" 0.1
   urls=$(for i in $(seq 100 199); do echo "http://127.0.0.1:$port/$i"; done)
   t0=$(now_ms)
   run timeout 60 "$EX/web_crawler" -c 20 - <<<"$urls"
@@ -68,7 +49,7 @@ start_logged() {
 
 @test "web_crawler: a failing URL is reported in its place and the rest are fetched" {
   command -v python3 >/dev/null || skip "python3 not installed"
-  start_logged "$BATS_TEST_TMPDIR/http.log" python3 -u "$ROOT/tests/tools/slow_http.py" 0.01
+  start_server "$BATS_TEST_TMPDIR/http.log" python3 -u "$ROOT/tests/tools/slow_http.py" 0.01
   run timeout 30 "$EX/web_crawler" -c 3 "http://127.0.0.1:$port/10" "ftp://x/" "http://127.0.0.1:1/" \
     "http://127.0.0.1:$port/12" "http://no-such-host.invalid/"
   assert_failure 1

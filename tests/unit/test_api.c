@@ -623,21 +623,24 @@ static void *waitall_forever(void *arg)
 	return NULL;
 }
 
+/* call, made under a timeout of `seconds`, fails with ETIME. */
+#define CUT_SHORT(seconds, call)                       \
+	do {                                           \
+		greenpatch_timeout t_;                 \
+		greenpatch_timeout_start(&t_, seconds); \
+		CHECK_EQ(call, -1);                    \
+		CHECK_EQ(errno, ETIME);                \
+		greenpatch_timeout_cancel(&t_);        \
+	} while (0)
+
 TEST(timeouts_cut_pool_and_pile_waits_short_and_kills_end_them)
 {
 	greenpatch_pool *p;
 	CHECK_EQ(greenpatch_pool_new(&p, 1), 0);
 	greenpatch_pool_spawn(p, NULL, nap, (void *)300L);
-	greenpatch_timeout t;
-	greenpatch_timeout_start(&t, 0.02);
-	CHECK_EQ(greenpatch_pool_spawn(p, NULL, nap, (void *)1L), -1); /* full: cut short */
-	CHECK_EQ(errno, ETIME);
-	greenpatch_timeout_cancel(&t);
+	CUT_SHORT(0.02, greenpatch_pool_spawn(p, NULL, nap, (void *)1L)); /* full: cut short */
 	CHECK_EQ(greenpatch_pool_running(p), 1); /* nothing was spawned */
-	greenpatch_timeout_start(&t, 0.02);
-	CHECK_EQ(greenpatch_pool_waitall(p), -1);
-	CHECK_EQ(errno, ETIME);
-	greenpatch_timeout_cancel(&t);
+	CUT_SHORT(0.02, greenpatch_pool_waitall(p));
 	/* a thread killed while it waits in waitall ends there, at once */
 	shared_pool = p;
 	trace[0] = 0;
@@ -657,10 +660,7 @@ TEST(timeouts_cut_pool_and_pile_waits_short_and_kills_end_them)
 	greenpatch_pile_spawn(pile, nap, (void *)100L);
 	greenpatch_pile_spawn(pile, nap, (void *)10L);
 	void *r;
-	greenpatch_timeout_start(&t, 0.03);
-	CHECK_EQ(greenpatch_pile_next(pile, &r), -1);
-	CHECK_EQ(errno, ETIME);
-	greenpatch_timeout_cancel(&t);
+	CUT_SHORT(0.03, greenpatch_pile_next(pile, &r));
 	CHECK_EQ(greenpatch_pile_next(pile, &r), 1);
 	CHECK_EQ((long)r, 100);
 	CHECK_EQ(greenpatch_pile_next(pile, &r), 1);
@@ -671,10 +671,7 @@ TEST(timeouts_cut_pool_and_pile_waits_short_and_kills_end_them)
 	greenpatch_imap *it;
 	CHECK_EQ(greenpatch_pool_new(&p, 2), 0);
 	CHECK_EQ(greenpatch_pool_imap(p, &it, nap, in, 2), 0);
-	greenpatch_timeout_start(&t, 0.02);
-	CHECK_EQ(greenpatch_imap_next(it, &r), -1);
-	CHECK_EQ(errno, ETIME);
-	greenpatch_timeout_cancel(&t);
+	CUT_SHORT(0.02, greenpatch_imap_next(it, &r));
 	CHECK_EQ(greenpatch_imap_next(it, &r), 1);
 	CHECK_EQ((long)r, 80);
 	CHECK_EQ(greenpatch_imap_next(it, &r), 1);
