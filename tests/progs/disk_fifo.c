@@ -3,6 +3,7 @@
  * reader process (which reads what it writes), while a heartbeat ticks.
  * usage: disk_fifo DIR  (the FIFO is made in a fresh directory in DIR and removed) */
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "watch.h"
@@ -17,6 +18,7 @@ static pid_t other_end(int writer)
 	CHECK(pid >= 0);
 	if (pid)
 		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* never left blocked in the open if the parent is gone */
 	usleep(200000);
 	int fd = open(path, writer ? O_WRONLY : O_RDONLY);
 	if (fd < 0)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include "watch.h"
@@ -50,6 +51,7 @@ static pid_t holder(void)
 	pid_t pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int fd = open(path, O_RDWR);
 		if (fd < 0 || lock(fd, 1, 0) != 0)
 			_exit(3);
@@ -146,6 +148,7 @@ int main(int argc, char **argv)
 		pid_t c = fork();
 		CHECK(c >= 0);
 		if (c == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			int fd = open(path, O_RDWR);
 			struct flock theirs = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 5, .l_len = 5 };
 			struct flock want = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 5 };

@@ -6,8 +6,10 @@
  * comes from the helper at 400 ms when the call is to resume, at 2 s when it is to fail: a call
  * that resumes where it should fail shows "at 2 s". Prints per call the result, whether the
  * handler ran in main, and when the call returned: at the signal, at 400 ms, at 1 s (a connect
- * whose SYN is retransmitted after 1 s), at 2 s.
- * usage: sig_eintr norestart|restart|bsd timer|thread */
+ * whose SYN is retransmitted after 1 s), at 2 s. The calls come in three groups (socket and pipe
+ * I/O; sleeps, polls and the other waits; sockets with timeouts), each short enough to finish
+ * within the watchdog even when every call waits its 2 s.
+ * usage: sig_eintr norestart|restart|bsd timer|thread [io|waits|timeo|all]   (default all) */
 #include <netinet/in.h>
 #include <poll.h>
 #include <semaphore.h>
@@ -152,7 +154,8 @@ static void fill(int fd)
 		;
 }
 
-static void calls(void)
+/* Socket and pipe I/O. */
+static void calls_io(void)
 {
 	char c;
 	const char *s;
@@ -203,6 +206,15 @@ static void calls(void)
 	done("connect, the listen queue full", s, NULL);
 	close(cs);
 	close(lst);
+}
+
+/* Sleeps, polls, semaphores, condvars, mutexes, children, pause, sigsuspend, join. */
+static void calls_waits(void)
+{
+	char c;
+	const char *s;
+	int p[2];
+	in_port_t port;
 
 	arm(0, NULL, 0, NULL);
 	unsigned left = sleep(2);
@@ -311,6 +323,24 @@ static void calls(void)
 	CHECK(pthread_sigmask(SIG_UNBLOCK, &alrm, &after) == 0);
 	done("sigsuspend (SIGALRM blocked outside)", s, sigismember(&after, SIGALRM) ? ", mask restored" : ", mask lost");
 
+	pthread_t j;
+	CHECK(pthread_create(&j, NULL, sleeper, NULL) == 0);
+	arm(0, NULL, 0, NULL);
+	rc = pthread_join(j, NULL);
+	done("pthread_join (the thread ends at 400 ms)", errname(rc), NULL);
+	(void)c;
+	(void)p;
+	(void)port;
+}
+
+/* Sockets with SO_RCVTIMEO/SO_SNDTIMEO: never restarted. */
+static void calls_timeo(void)
+{
+	char c;
+	const char *s;
+	in_port_t port;
+	int a;
+
 	fresh_pair();
 	set_timeo(sv[0], SO_RCVTIMEO);
 	arm(2000, act_write, sv[1], NULL);
@@ -340,19 +370,15 @@ static void calls(void)
 	s = res(send(sv[0], "y", 1, 0));
 	done("send on a full socket, SO_SNDTIMEO 3 s", s, NULL);
 	close_pair();
-
-	pthread_t j;
-	CHECK(pthread_create(&j, NULL, sleeper, NULL) == 0);
-	arm(0, NULL, 0, NULL);
-	rc = pthread_join(j, NULL);
-	done("pthread_join (the thread ends at 400 ms)", errname(rc), NULL);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "norestart") && strcmp(argv[1], "restart") && strcmp(argv[1], "bsd")) ||
-	    (strcmp(argv[2], "timer") && strcmp(argv[2], "thread"))) {
-		fprintf(stderr, "usage: sig_eintr norestart|restart|bsd timer|thread\n");
+	const char *group = argc == 4 ? argv[3] : "all";
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "norestart") && strcmp(argv[1], "restart") && strcmp(argv[1], "bsd")) ||
+	    (strcmp(argv[2], "timer") && strcmp(argv[2], "thread")) ||
+	    (strcmp(group, "io") && strcmp(group, "waits") && strcmp(group, "timeo") && strcmp(group, "all"))) {
+		fprintf(stderr, "usage: sig_eintr norestart|restart|bsd timer|thread [io|waits|timeo|all]\n");
 		return 2;
 	}
 	watchdog(25);
@@ -372,7 +398,12 @@ int main(int argc, char **argv)
 	       !!(cur.sa_flags & SA_RESTART));
 	beat_start();
 	beat_begin();
-	calls();
+	if (!strcmp(group, "io") || !strcmp(group, "all"))
+		calls_io();
+	if (!strcmp(group, "waits") || !strcmp(group, "all"))
+		calls_waits();
+	if (!strcmp(group, "timeo") || !strcmp(group, "all"))
+		calls_timeo();
 	beat_end("main-interrupted");
 	beat_finish();
 	return 0;
