@@ -8,10 +8,10 @@ source "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = quick ]; then
   REPS=3 EREPS=1 TRIPS=50000 HANDOFF_N=10000 CREATE_N=10000 READ_N=200000
-  SEM_N=10000 CXX_N=10000 RW_N=2000000 TPOOL_N=20000 PY_SPAWN=20000 PY_QUEUE=50000
+  SEM_N=10000 CXX_N=10000 RW_N=2000000 TPOOL_N=20000 POLL_N=1000 DISK_N=8 PY_SPAWN=20000 PY_QUEUE=50000
 else
   REPS=5 EREPS=3 TRIPS=100000 HANDOFF_N=20000 CREATE_N=20000 READ_N=400000
-  SEM_N=20000 CXX_N=20000 RW_N=4000000 TPOOL_N=50000 PY_SPAWN=100000 PY_QUEUE=200000
+  SEM_N=20000 CXX_N=20000 RW_N=4000000 TPOOL_N=50000 POLL_N=2000 DISK_N=32 PY_SPAWN=100000 PY_QUEUE=200000
 fi
 # Preloaded micro runs are longer: they are 100x faster, and a run must last long enough to time.
 HANDOFF_G=1000000 CREATE_G=200000 SEM_G=2000000 CXX_G=1000000 SLEEPERS=100000
@@ -139,6 +139,10 @@ micro ready_read "$READ_N" "$READ_N"
 micro_row "(e) read() of 16 B on a ready socket"
 FIELD=p50_ns micro tpool_call "$TPOOL_N" "$TPOOL_N"
 micro_row "(f) tpool call of an empty function (p50)"
+micro poll_idle "$POLL_N" "$POLL_N"
+micro_row "(h) poll() of 1000 idle pipes + 1, per round"
+micro disk_read "$DISK_N" "$DISK_N"
+micro_row "(i) read() of 64 KiB, cached 64 MiB file"
 echo
 echo "(d) $(commas "$SLEEPERS") threads, each sleeping 5 x 10 ms (greenpatch: median seconds; native: one run)"
 sleepers_bench
