@@ -119,6 +119,7 @@
 	X(thread, int, pthread_cancel, (pthread_t), 0) \
 	X(thread, int, pthread_sigmask, (int, const sigset_t *, sigset_t *), 0) \
 	X(thread, int, sigprocmask, (int, const sigset_t *, sigset_t *), 0) \
+	X(thread, int, sigpending, (sigset_t *), 0) \
 	X(thread, int, pthread_setcancelstate, (int, int *), 0) \
 	X(thread, int, pthread_setcanceltype, (int, int *), 0) \
 	X(thread, void, pthread_testcancel, (void), 0) \

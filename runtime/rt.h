@@ -188,6 +188,7 @@ struct gp_gt {
 	const char *wait_what;
 	const void *wait_obj;
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
+	uint64_t sig_held;    /* pthread_kill'ed while it blocked them: sent when it unblocks them */
 	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
@@ -273,6 +274,15 @@ void gp_hub_signals(struct gp_hub *h);
 /* t waited in the kernel itself (alone on its hub) and the wait said EINTR: should the program
  * see it (a handler for t without SA_RESTART, or an always-interrupted wait)? Consumes the notes. */
 int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr);
+/* The green thread a signal's handler runs for, as the kernel would have chosen it: the one a
+ * pthread_kill named (aimed), else for a signal sent to the OS thread the running one, else main
+ * unless it blocks the signal, else the oldest that does not. */
+struct gp_gt *gp_signal_receiver(struct gp_hub *h, int sig, int to_thread);
+/* Inside a handler of the program's on this OS thread (called from the handler's own frames),
+ * the thread it runs for; else NULL. Survives a siglongjmp out of the handler (it goes stale). */
+struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame);
+/* pthread_kill of sig at t, which blocks it: it waits in t until t unblocks it. */
+void gp_signal_hold(struct gp_gt *t, int sig);
 /* Set t's signal mask for a wait (pselect, ppoll, sigsuspend...): returns the one to restore. */
 uint64_t gp_sigmask_swap(uint64_t mask);
 /* The calling thread waits for the signals of set (sigwait): they stay blocked on the OS thread
@@ -304,6 +314,12 @@ struct gp_hub {
 	unsigned sig_count;     /* every noted signal: a wait started before it can tell */
 	struct gp_gt *sig_to[65]; /* the green thread a pending signal was directed at, or NULL */
 	uint64_t sigwaited;     /* signals some thread waits for in sigwait: blocked on the OS thread */
+	struct gp_handler_as {  /* while a program's handler runs (the trampoline's frame) */
+		struct gp_gt *gt;   /* the thread it runs for: what pthread_self says in it */
+		struct gp_gt *cur;  /* the one running when it came */
+		char *frame;        /* the trampoline's frame: deeper frames are the handler's */
+		uint64_t mask;      /* the mask the handler runs with, as the program sees it */
+	} handler;
 	uint8_t sigwait_refs[64];
 	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */

@@ -66,6 +66,47 @@ static uint64_t take(struct gp_hub *h, uint64_t *norestart)
 	return p;
 }
 
+struct gp_gt *gp_signal_receiver(struct gp_hub *h, int sig, int to_thread)
+{
+	if (!to_thread)
+		return receiver(h, 1ull << (sig - 1));
+	struct gp_gt *t = h->sig_to[sig];
+	return t && alive(t) ? t : h->cur;
+}
+
+/* A handler's frames lie below the trampoline's, on the same stack, in the same green thread;
+ * after a siglongjmp out of it neither holds, and the record is dropped. */
+struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame)
+{
+	struct gp_handler_as *a = &h->handler;
+	if (!a->gt)
+		return NULL;
+	if (a->cur == h->cur && frame < a->frame && a->frame - frame < (1 << 20))
+		return a->gt;
+	*a = (struct gp_handler_as){ 0 };
+	return NULL;
+}
+
+void gp_signal_hold(struct gp_gt *t, int sig)
+{
+	__atomic_fetch_or(&t->sig_held, 1ull << (sig - 1), __ATOMIC_RELEASE);
+}
+
+/* Send the signals of `which` that cur holds to its OS thread, aimed at it. */
+static void send_held(struct gp_hub *h, struct gp_gt *cur, uint64_t which)
+{
+	uint64_t due = __atomic_load_n(&cur->sig_held, __ATOMIC_ACQUIRE) & which;
+	if (!due)
+		return;
+	__atomic_fetch_and(&cur->sig_held, ~due, __ATOMIC_ACQ_REL);
+	long pid = GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	for (; due; due &= due - 1) {
+		int sig = __builtin_ctzll(due) + 1;
+		h->sig_to[sig] = cur;
+		GP_SC(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+	}
+}
+
 static struct gp_gt *target(struct gp_hub *h, int sig, uint64_t bit)
 {
 	struct gp_gt *t = h->sig_to[sig];
@@ -110,12 +151,14 @@ static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
 	h->masks_differ = 1;
 	uint64_t k = m | h->sigwaited;
 	gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+	send_held(h, cur, ~m); /* unblocked: the kernel delivers them as the mask call returns */
 }
 
 void gp_sigwait_begin(uint64_t set)
 {
 	struct gp_hub *h = gp_hub();
 	set &= ~UNBLOCKABLE;
+	send_held(h, h->cur, set); /* pthread_kill'ed before the wait: pending for it, so taken now */
 	for (uint64_t p = set; p; p &= p - 1)
 		h->sigwait_refs[__builtin_ctzll(p)]++;
 	if ((h->sigwaited | set) != h->sigwaited) {
@@ -145,7 +188,10 @@ int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
 {
 	struct gp_hub *h = gp_hub();
 	struct gp_gt *cur = h->cur;
-	uint64_t m = cur->sigmask;
+	/* in a handler: the mask the kernel gave it (the thread's, the action's sa_mask, the signal),
+	 * changed for the handler alone; the kernel puts the thread's back at its return */
+	struct gp_handler_as *in = gp_signal_handler_as(h, __builtin_frame_address(0)) ? &h->handler : NULL;
+	uint64_t m = in ? in->mask : cur->sigmask;
 	if (old)
 		*old = m;
 	if (!set)
@@ -155,6 +201,12 @@ int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
 	case SIG_UNBLOCK: m &= ~*set; break;
 	case SIG_SETMASK: m = *set; break;
 	default: return -EINVAL;
+	}
+	if (in) {
+		in->mask = m & ~UNBLOCKABLE;
+		uint64_t k = in->mask | h->sigwaited;
+		gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+		return 0;
 	}
 	set_mask(h, cur, m);
 	return 0;
