@@ -25,6 +25,8 @@
 	X(os, ssize_t, preadv64, (int, const struct iovec *, int, off_t), 0) \
 	X(os, ssize_t, pwritev64, (int, const struct iovec *, int, off_t), 0) \
 	X(os, ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t), 0) \
+	X(os, int, eventfd_read, (int, eventfd_t *), 0) \
+	X(os, int, eventfd_write, (int, eventfd_t), 0) \
 	X(os, int, fsync, (int), 0) \
 	X(os, int, fdatasync, (int), 0) \
 	X(os, int, sync_file_range, (int, off_t, off_t, unsigned), 0) \

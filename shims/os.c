@@ -26,6 +26,14 @@ static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt
 	return gp_ret(gp_io(fd, f, op, &(struct gp_io){ .msg = &m }));
 }
 
+/* The kernel clamps one read or write to MAX_RW_COUNT bytes (a page short of 2 GiB): a larger
+ * count, SIZE_MAX included, goes in as that, where a vector of that length would be EINVAL. */
+#define MAX_RW_COUNT ((size_t)0x7ffff000)
+static size_t rw_count(size_t n)
+{
+	return n > MAX_RW_COUNT ? MAX_RW_COUNT : n;
+}
+
 /* read() of nothing returns 0 at once (the kernel checks before any wait): no green path. A
  * socket read takes recv's path, the one with the TCP read hint. */
 SHIM ssize_t read(int fd, void *buf, size_t n)
@@ -35,7 +43,7 @@ SHIM ssize_t read(int fd, void *buf, size_t n)
 		return REAL(read)(fd, buf, n);
 	if (f->kind == GP_FD_SOCK)
 		return gp_ret(gp_io(fd, f, GP_IO_RECV, &(struct gp_io){ .buf = buf, .len = n }));
-	struct iovec v = { buf, n };
+	struct iovec v = { buf, rw_count(n) };
 	return rw(fd, f, 0, &v, 1, -1);
 }
 
@@ -53,7 +61,7 @@ SHIM ssize_t write(int fd, const void *buf, size_t n)
 		return REAL(write)(fd, buf, n);
 	if (f->kind == GP_FD_SOCK)
 		return gp_ret(gp_io(fd, f, GP_IO_SEND, &(struct gp_io){ .buf = (void *)buf, .len = n }));
-	struct iovec v = { (void *)buf, n };
+	struct iovec v = { (void *)buf, rw_count(n) };
 	return rw(fd, f, 1, &v, 1, -1);
 }
 
@@ -83,6 +91,17 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt, -1) : REAL(writev)(fd, iov, cnt);
 }
 
+/* glibc's eventfd_read and eventfd_write call its own read and write, past the preload. */
+SHIM int eventfd_read(int fd, eventfd_t *value)
+{
+	return read(fd, value, sizeof(*value)) == sizeof(*value) ? 0 : -1;
+}
+
+SHIM int eventfd_write(int fd, eventfd_t value)
+{
+	return write(fd, &value, sizeof(value)) == sizeof(value) ? 0 : -1;
+}
+
 /* ---- positioned I/O: only regular files and block devices have a position to give ---- */
 
 static struct gp_fd *disk_fd(int fd, off_t off)
@@ -94,14 +113,14 @@ static struct gp_fd *disk_fd(int fd, off_t off)
 SHIM ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
 	struct gp_fd *f = n ? disk_fd(fd, off) : NULL;
-	struct iovec v = { buf, n };
+	struct iovec v = { buf, rw_count(n) };
 	return f ? rw(fd, f, 0, &v, 1, off) : REAL(pread)(fd, buf, n, off);
 }
 
 SHIM ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
 	struct gp_fd *f = disk_fd(fd, off);
-	struct iovec v = { (void *)buf, n };
+	struct iovec v = { (void *)buf, rw_count(n) };
 	return f ? rw(fd, f, 1, &v, 1, off) : REAL(pwrite)(fd, buf, n, off);
 }
 
