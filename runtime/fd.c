@@ -7,6 +7,8 @@
 #include "rt.h"
 #include "sys.h"
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -44,6 +46,15 @@ static uint64_t timeo_ns(int fd, int opt)
 	if (gp_sys_getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
 		return 0;
 	return gp_timeo_ns(tv.tv_sec, tv.tv_usec);
+}
+
+/* Anonymous inodes name their kind in /proc/self/fd: "anon_inode:[signalfd]". */
+static int is_signalfd(int fd)
+{
+	char path[40], link[40];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	long n = GP_SC(SYS_readlinkat, AT_FDCWD, path, link, sizeof(link) - 1, 0, 0);
+	return n > 0 && (link[n] = 0, strcmp(link, "anon_inode:[signalfd]") == 0);
 }
 
 /* First sight of a descriptor the program got some other way (inherited, open(), ...). Its
@@ -86,7 +97,10 @@ static int classify(int fd, struct gp_fd *f)
 		f->kind = GP_FD_REG;
 		f->sync_io = fl >= 0 && (fl & (O_SYNC | O_DSYNC | O_DIRECT));
 		break;
-	default: f->kind = GP_FD_OTHER; break;
+	default:
+		f->kind = GP_FD_OTHER;
+		f->sigfd = is_signalfd(fd);
+		break;
 	}
 	return 0;
 }

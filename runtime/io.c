@@ -207,7 +207,19 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 	}
 }
 
+static long io_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a);
+
 long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
+{
+	if (gp_likely(!f->sigfd) || op != GP_IO_READV)
+		return io_all(fd, f, op, a);
+	gp_signalfd_claim(fd);
+	long r = io_all(fd, f, op, a);
+	gp_signalfd_done();
+	return r;
+}
+
+static long io_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
 	if (!wants_all(f, op, a->flags))
 		return io_loop(fd, f, op, a, 0);

@@ -189,6 +189,7 @@ struct gp_gt {
 	const void *wait_obj;
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
 	uint64_t sig_held;    /* pthread_kill'ed while it blocked them: sent when it unblocks them */
+	uint64_t sigfd_wait;  /* the signals of the signalfds it reads or polls now: not held */
 	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
@@ -281,8 +282,14 @@ struct gp_gt *gp_signal_receiver(struct gp_hub *h, int sig, int to_thread);
 /* Inside a handler of the program's on this OS thread (called from the handler's own frames),
  * the thread it runs for; else NULL. Survives a siglongjmp out of the handler (it goes stale). */
 struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame);
-/* pthread_kill of sig at t, which blocks it: it waits in t until t unblocks it. */
-void gp_signal_hold(struct gp_gt *t, int sig);
+/* pthread_kill of sig at t, which blocks it: it waits in t until t unblocks it, reads it from a
+ * signalfd or waits for it. 0, or -1 when it must be sent now (t reads or polls a signalfd of it). */
+int gp_signal_hold(struct gp_gt *t, int sig);
+/* The calling thread reads or polls signalfd fd: the signals it holds that fd takes are sent now
+ * (natively pending for it, the signalfd shows them), and while it waits new ones go straight
+ * to the OS thread. gp_signalfd_done when the call ends. */
+void gp_signalfd_claim(int fd);
+void gp_signalfd_done(void);
 /* Set t's signal mask for a wait (pselect, ppoll, sigsuspend...): returns the one to restore. */
 uint64_t gp_sigmask_swap(uint64_t mask);
 /* The calling thread waits for the signals of set (sigwait): they stay blocked on the OS thread
@@ -385,6 +392,7 @@ struct gp_fd {
 	uint8_t no_nowait;    /* RWF_NOWAIT refused: pipes (1): poll before each call; files: 1 reads, 2 writes */
 	uint8_t sync_io;      /* a file opened O_SYNC, O_DSYNC or O_DIRECT: every write waits for the disk */
 	uint8_t unpollable;   /* epoll refused it: calls on it never wait, they are made as they are */
+	uint8_t sigfd;        /* a signalfd (see gp_signalfd_claim) */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	int ring;             /* next descriptor of the same open file, plus one; 0: the only one */

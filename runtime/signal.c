@@ -16,7 +16,11 @@
  * Each green thread also has its own signal mask, set on the OS thread while it runs. */
 #include "rt.h"
 #include "sys.h"
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (3ull << 31)) /* + SIGCANCEL, SIGSETXID */
 
@@ -87,9 +91,13 @@ struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame)
 	return NULL;
 }
 
-void gp_signal_hold(struct gp_gt *t, int sig)
+int gp_signal_hold(struct gp_gt *t, int sig)
 {
-	__atomic_fetch_or(&t->sig_held, 1ull << (sig - 1), __ATOMIC_RELEASE);
+	uint64_t bit = 1ull << (sig - 1);
+	if (__atomic_load_n(&t->sigfd_wait, __ATOMIC_ACQUIRE) & bit)
+		return -1;
+	__atomic_fetch_or(&t->sig_held, bit, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* Send the signals of `which` that cur holds to its OS thread, aimed at it. */
@@ -218,4 +226,35 @@ uint64_t gp_sigmask_swap(uint64_t mask)
 	uint64_t old = h->cur->sigmask;
 	set_mask(h, h->cur, mask);
 	return old;
+}
+
+/* ---- signalfd ---- */
+
+/* The signals signalfd fd takes, from its fdinfo ("sigmask:\t<hex>"; signalfd(fd, ...) may change
+ * them at any time); all of them when it cannot be read. */
+static uint64_t signalfd_mask(int fd)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	int pf = (int)GP_SC(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (pf < 0)
+		return ~0ull;
+	long n = GP_SC(SYS_read, pf, buf, sizeof(buf) - 1, 0, 0, 0);
+	GP_SC(SYS_close, pf, 0, 0, 0, 0, 0);
+	buf[n > 0 ? n : 0] = 0;
+	const char *m = strstr(buf, "sigmask:");
+	return m ? strtoull(m + 8, NULL, 16) : ~0ull;
+}
+
+void gp_signalfd_claim(int fd)
+{
+	struct gp_hub *h = gp_hub();
+	uint64_t mask = signalfd_mask(fd);
+	__atomic_fetch_or(&h->cur->sigfd_wait, mask, __ATOMIC_RELEASE);
+	send_held(h, h->cur, mask);
+}
+
+void gp_signalfd_done(void)
+{
+	__atomic_store_n(&gp_hub()->cur->sigfd_wait, 0, __ATOMIC_RELEASE);
 }

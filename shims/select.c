@@ -67,10 +67,25 @@ static void put_back(struct pollfd *fds, nfds_t n, int *aside)
 	free(aside);
 }
 
+/* Signalfds in the set: what was pthread_kill'ed at this thread shows in them (gp_signalfd_claim). */
+static int claim_signalfds(const struct pollfd *fds, nfds_t n)
+{
+	int any = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		struct gp_fd *f = fds[i].fd >= 0 ? gp_fd_get(fds[i].fd) : NULL;
+		if (f && f->sigfd) {
+			gp_signalfd_claim(fds[i].fd);
+			any = 1;
+		}
+	}
+	return any;
+}
+
 static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uint64_t *mask)
 {
 	gp_testcancel();
 	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
+	int sigfds = claim_signalfds(fds, n);
 	int r, waited = 0, timed_out = 0, *aside = NULL;
 	for (;;) {
 		if ((r = REAL(poll)(fds, n, 0)) < 0) {
@@ -87,6 +102,8 @@ static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uin
 			break;
 		}
 	}
+	if (sigfds)
+		gp_signalfd_done();
 	if (aside)
 		put_back(fds, n, aside);
 	if ((aside || timed_out) && r >= 0 && (r = REAL(poll)(fds, n, 0)) < 0)

@@ -341,10 +341,9 @@ SHIM int pthread_kill(pthread_t t, int sig)
 	if (g && sig == 0)
 		return 0; /* glibc says 0 for an ended but unjoined thread too */
 	uint64_t bit = sig > 0 && sig < 65 && sig != SIGKILL && sig != SIGSTOP ? 1ull << (sig - 1) : 0;
-	if (g && (g->sigmask & bit) && !(g->hub->sigwaited & bit) && g->state != GP_DONE) {
-		gp_signal_hold(g, sig); /* natively pending for that thread until it unblocks it */
-		return 0;
-	}
+	if (g && (g->sigmask & bit) && !(g->hub->sigwaited & bit) && g->state != GP_DONE &&
+	    gp_signal_hold(g, sig) == 0)
+		return 0; /* natively pending for that thread until it unblocks it */
 	if (g)
 		gp_signal_aim(sig, g); /* the handler's note then knows whom it was for */
 	return REAL(pthread_kill)(os_thread(t), sig);
