@@ -190,6 +190,7 @@ struct gp_gt {
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
 	uint64_t sig_held;    /* pthread_kill'ed while it blocked them: sent when it unblocks them */
 	uint64_t sigfd_wait;  /* the signals of the signalfds it reads or polls now: not held */
+	unsigned busy_calls;  /* calls that could have waited and did not, since it last let others run */
 	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
@@ -256,6 +257,8 @@ int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline,
 /* Park as a wait of the given GP_W_* kind (the caller set state and queued its waiters). */
 int gp_park_as(uint64_t deadline, int flags);
 void gp_yield(void);
+/* The caller made a call that could have waited but did not: now and then, let the others run. */
+void gp_busy_call(void);
 /* The calling thread's signal mask (sigprocmask semantics on the kernel's 64-bit set; SIGKILL,
  * SIGSTOP and glibc's two internal signals cannot be blocked): 0 or -EINVAL. */
 int gp_sigmask(int how, const uint64_t *set, uint64_t *old);
@@ -638,6 +641,10 @@ struct gp_job {
 	uint64_t queued_at;
 	int carry;                   /* GP_JOB_*: what of the worker's state comes back to the caller */
 	int err, h_err;              /* errno, h_errno after fn */
+	/* a job its caller may give up on (gp_tpool_run_intr): called once after fn, by the caller
+	 * or, when the caller gave up, by the worker (abandoned 1: undo what fn did) */
+	void (*finish)(struct gp_job *, int abandoned);
+	struct gp_wq waiting;        /* holds w until the job is done or given up (under the queue's lock) */
 };
 #define GP_JOB_ERRNO 1
 #define GP_JOB_H_ERRNO 2
@@ -654,6 +661,12 @@ int gp_tpool_spin(const void *inbox_word); /* 1 if a completion came while looki
 int gp_tpool_in_worker(void);       /* the calling OS thread is a tpool worker */
 int gp_tpool_set_size(unsigned n);  /* eventlet's set_num_threads: 0, -EINVAL */
 void gp_tpool_killall(void);        /* stop the workers (they restart on demand) */
+/* The same for a job that waits for something outside the process (a file lock): the caller's
+ * wait is one of the `flags` kind (GP_W_CANCEL, GP_INTR_*), ended by a handler, a cancellation
+ * or a timeout as that wait would be. Then the caller gets -EINTR, -ECANCELED or -ETIME at once
+ * and the worker finishes the job on its own, calling j->finish(j, 1) (which undoes it). j is
+ * copied: the caller's copy is free when the call returns. */
+long gp_tpool_run_intr(const struct gp_job *j, int flags);
 /* A raw system call made on the tpool: its result or -errno. */
 long gp_tpool_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 

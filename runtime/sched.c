@@ -194,7 +194,6 @@ static struct gp_gt *pick_next(struct gp_hub *h)
 	}
 }
 
-/* An asynchronous cancellation is acted on when the thread resumes. */
 /* An asynchronous cancellation, or a kill, is acted on when the thread resumes. */
 static void resumed(struct gp_gt *cur)
 {
@@ -362,6 +361,19 @@ int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline,
 			 const void *obj)
 {
 	return wait_locked(q, 1, lock, tag, deadline, flags, what, obj);
+}
+
+/* A thread whose calls never wait (page-cache reads in a loop) would keep the hub to itself:
+ * every GP_BUSY_CALLS such calls it lets the others run, timers and I/O included. */
+#define GP_BUSY_CALLS 32
+void gp_busy_call(void)
+{
+	struct gp_hub *h = gp_hub();
+	if (++h->cur->busy_calls < GP_BUSY_CALLS || h->nthreads == 1)
+		return;
+	h->cur->busy_calls = 0;
+	h->ticks = GP_POLL_EVERY - 1; /* the next pick polls */
+	gp_yield();
 }
 
 void gp_yield(void)
