@@ -85,13 +85,14 @@ static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uin
 {
 	gp_testcancel();
 	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
-	int sigfds = claim_signalfds(fds, n);
-	int r, waited = 0, timed_out = 0, *aside = NULL;
+	int r, sigfds = -1, waited = 0, timed_out = 0, *aside = NULL;
 	for (;;) {
 		if ((r = REAL(poll)(fds, n, 0)) < 0) {
 			r = -errno;
 			break;
 		}
+		if (sigfds < 0 && (sigfds = claim_signalfds(fds, n)) > 0)
+			continue; /* the set is a valid one: signalfds in it may show more now */
 		if (r > 0 && !(waited && set_aside_closed(fds, n, r, &aside)))
 			break;
 		int w = r > 0 ? 0 : gp_poll_wait(fds, n, deadline);
@@ -102,7 +103,7 @@ static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uin
 			break;
 		}
 	}
-	if (sigfds)
+	if (sigfds > 0)
 		gp_signalfd_done();
 	if (aside)
 		put_back(fds, n, aside);
