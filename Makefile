@@ -12,6 +12,7 @@ CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread
 
 DEBS     := gcc g++ make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
             python3 curl memcached apache2-utils iperf strace
+BENCH_DEBS := python3-eventlet python3-gevent
 FUZZ_DEBS := clang libclang-rt-14-dev
 
 RT_SRC   := $(wildcard runtime/*.c)
@@ -29,26 +30,33 @@ LIB_SRC  := $(wildcard tests/libs/*.c)
 LIB_SO   := $(LIB_SRC:tests/libs/%.c=$(BUILD)/tests/libs/%.so)
 DIFF_BIN := $(BUILD)/tests/diff/driver
 SECURE_BIN := $(BUILD)/tests/progs/secure_linked
+EX_SRC   := $(wildcard examples/*.c)
+EX_BIN   := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
-.PHONY: all deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean
-all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(BENCH_BIN) $(DIFF_BIN) $(SECURE_BIN)
+.PHONY: all deps bench-deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean api-doc
+all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(EX_BIN) $(BENCH_BIN) \
+     $(DIFF_BIN) $(SECURE_BIN)
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
+# $(call install_missing,PACKAGES,STATUS): STATUS is the exit status when not root.
 define install_missing
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:" $$missing; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "missing Debian packages (run as root or install them):" $$missing >&2; exit 1; fi; \
+	  else echo "missing Debian packages (run as root or install them):" $$missing >&2; exit $(2); fi; \
 	fi
 endef
 deps:
-	$(call install_missing,$(DEBS))
+	$(call install_missing,$(DEBS),1)
+# make bench compares the API with eventlet and gevent: their rows are left out when these are missing.
+bench-deps:
+	$(call install_missing,$(BENCH_DEBS),0)
 fuzz-deps:
-	$(call install_missing,$(FUZZ_DEBS))
+	$(call install_missing,$(FUZZ_DEBS),1)
 
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h preload/*.h shims/*.h include/*.h)
 	@mkdir -p $(dir $@)
@@ -98,12 +106,23 @@ $(BUILD)/tests/progs/tpool_api: tests/progs/tpool_api.c tests/progs/common.h
 $(BUILD)/tests/progs/wrap_slow: tests/progs/wrap_slow.c tests/progs/common.h $(BUILD)/tests/libs/libslow.so
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@ -L$(BUILD)/tests/libs -lslow -Wl,-rpath,'$$ORIGIN/../libs'
+# The examples link the library as a user's program does (-lgreenpatch), found next to them.
+$(BUILD)/examples/%: examples/%.c include/greenpatch.h $(BUILD)/libgreenpatch.so
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Iinclude $< -o $@ -L$(BUILD) -lgreenpatch -Wl,-rpath,'$$ORIGIN/..'
+$(BUILD)/bench/api_%: bench/api_%.c bench/bench.h include/greenpatch.h $(BUILD)/libgreenpatch.so
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Iinclude $< -o $@ -L$(BUILD) -lgreenpatch -Wl,-rpath,'$$ORIGIN/..'
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
 $(BUILD)/bench/%: bench/%.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXPROGFLAGS) $< -o $@
+
+# The API reference, made from the header's comments (a test checks that it is current).
+api-doc:
+	python3 tools/api-doc.py include/greenpatch.h include/API.md
 
 test: deps all
 	@tools/run-tests.sh $(UNIT_BIN)
@@ -116,7 +135,7 @@ bats: all
 demo: deps all
 	@bench/demo.sh
 
-bench: deps all
+bench: deps bench-deps all
 	@bench/run.sh
 
 # 10,000 connections for 60 s against the legacy echo server under the preload (bench/soak.sh;

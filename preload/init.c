@@ -50,6 +50,10 @@ void gp_init(void)
 	pthread_atfork(NULL, NULL, atfork_child);
 	gp_mods = mods;
 	__atomic_store_n(&gp_inited, 1, __ATOMIC_RELEASE);
+	/* The starting thread's hub now, not at its first green call: that call may come from a
+	 * signal handler, whose mask (sa_mask and the signal) would pass for the thread's own. */
+	if (mods)
+		(void)gp_hub();
 }
 
 __attribute__((constructor(101))) static void gp_ctor(void)

@@ -25,6 +25,8 @@
 	X(os, ssize_t, preadv64, (int, const struct iovec *, int, off_t), 0) \
 	X(os, ssize_t, pwritev64, (int, const struct iovec *, int, off_t), 0) \
 	X(os, ssize_t, __pread_chk, (int, void *, size_t, off_t, size_t), 0) \
+	X(os, int, eventfd_read, (int, eventfd_t *), 0) \
+	X(os, int, eventfd_write, (int, eventfd_t), 0) \
 	X(os, int, fsync, (int), 0) \
 	X(os, int, fdatasync, (int), 0) \
 	X(os, int, sync_file_range, (int, off_t, off_t, unsigned), 0) \
@@ -76,7 +78,6 @@
 	X(all, int, siginterrupt, (int, int), 0) \
 	X(os, int, pause, (void), 0) \
 	X(os, int, sigsuspend, (const sigset_t *), 0) \
-	X(thread, int, sigpending, (sigset_t *), 0) \
 	X(os, int, sigwait, (const sigset_t *, int *), 0) \
 	X(os, int, sigwaitinfo, (const sigset_t *, siginfo_t *), 0) \
 	X(os, int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *), 0) \
@@ -120,6 +121,7 @@
 	X(thread, int, pthread_cancel, (pthread_t), 0) \
 	X(thread, int, pthread_sigmask, (int, const sigset_t *, sigset_t *), 0) \
 	X(thread, int, sigprocmask, (int, const sigset_t *, sigset_t *), 0) \
+	X(thread, int, sigpending, (sigset_t *), 0) \
 	X(thread, int, pthread_setcancelstate, (int, int *), 0) \
 	X(thread, int, pthread_setcanceltype, (int, int *), 0) \
 	X(thread, void, pthread_testcancel, (void), 0) \

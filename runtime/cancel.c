@@ -55,8 +55,19 @@ static int unwinder(void)
 /* On t's own hub: wake it if it waits at a cancellation point. */
 void gp_cancel_deliver(struct gp_gt *t)
 {
-	if (t->state == GP_WAITING && t->cancel_point && !t->cancel_off && !t->exiting)
+	if (t->state == GP_WAITING && !t->exiting && !t->in_tpool &&
+	    (t->killed || (t->cancel_point && !t->cancel_off)))
 		gp_cancel_wait(t, -ECANCELED);
+}
+
+int gp_kill(struct gp_gt *t)
+{
+	if (!gp_is_gt(t) || t->state == GP_DONE)
+		return gp_is_gt(t) ? 0 : -ESRCH;
+	t->killed = 1;
+	if (t == gp_self() && !t->exiting)
+		gp_cancel_act();
+	return gp_cancel(t);
 }
 
 int gp_cancel(struct gp_gt *t)
@@ -65,7 +76,7 @@ int gp_cancel(struct gp_gt *t)
 		return -ESRCH;
 	__atomic_store_n(&t->cancel_pending, 1, __ATOMIC_RELEASE);
 	if (t == gp_self()) {
-		if (t->cancel_async && gp_cancel_due())
+		if ((t->cancel_async || t->killed) && gp_cancel_due())
 			gp_cancel_act();
 		return 0;
 	}
@@ -148,6 +159,7 @@ void gp_exit_unwind(void *ret)
 
 void gp_cancel_act(void)
 {
+	gp_self()->exit_err = ECANCELED;
 	gp_exit_unwind(PTHREAD_CANCELED);
 }
 

@@ -54,14 +54,18 @@ long gp_disk_rw(int fd, struct gp_fd *f, int write, const struct iovec *iov, int
 	long nr = write ? SYS_pwritev2 : SYS_preadv2;
 	size_t total = iov_total(iov, cnt);
 	long r = nowait(f, nr, fd, iov, cnt, off);
-	if (r == -EOPNOTSUPP && write && !f->sync_io && total < DIRECT_WRITE_MAX)
+	if (r == -EOPNOTSUPP && write && !f->sync_io && total < DIRECT_WRITE_MAX) {
+		gp_busy_call();
 		return GP_SC(nr, fd, iov, cnt, off, 0, 0);
+	}
 	if (r == -EOPNOTSUPP)
 		r = -EAGAIN;
 	if (r < 0 && r != -EAGAIN)
 		return r;
-	if (r >= 0 && ((size_t)r >= total || (!write && r == 0)))
+	if (r >= 0 && ((size_t)r >= total || (!write && r == 0))) {
+		gp_busy_call();
 		return r; /* all of it, or the end of the file */
+	}
 	if (cnt > IOV_MAX)
 		return -EINVAL;
 	struct iovec copy[cnt], *rest;

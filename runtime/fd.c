@@ -7,6 +7,8 @@
 #include "rt.h"
 #include "sys.h"
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -44,6 +46,15 @@ static uint64_t timeo_ns(int fd, int opt)
 	if (gp_sys_getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
 		return 0;
 	return gp_timeo_ns(tv.tv_sec, tv.tv_usec);
+}
+
+/* Anonymous inodes name their kind in /proc/self/fd: "anon_inode:[signalfd]". */
+static int is_signalfd(int fd)
+{
+	char path[40], link[40];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	long n = GP_SC(SYS_readlinkat, AT_FDCWD, path, link, sizeof(link) - 1, 0, 0);
+	return n > 0 && (link[n] = 0, strcmp(link, "anon_inode:[signalfd]") == 0);
 }
 
 /* First sight of a descriptor the program got some other way (inherited, open(), ...). Its
@@ -86,7 +97,10 @@ static int classify(int fd, struct gp_fd *f)
 		f->kind = GP_FD_REG;
 		f->sync_io = fl >= 0 && (fl & (O_SYNC | O_DSYNC | O_DIRECT));
 		break;
-	default: f->kind = GP_FD_OTHER; break;
+	default:
+		f->kind = GP_FD_OTHER;
+		f->sigfd = is_signalfd(fd);
+		break;
 	}
 	return 0;
 }
@@ -362,6 +376,12 @@ static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline, int 
 	}
 }
 
+/* Alone: nobody else to run, and no timeout armed (its timer lives in the hub's heap). */
+static int alone(struct gp_hub *h)
+{
+	return h->nthreads == 1 && !h->rq_head && !h->cur->timeouts;
+}
+
 static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 {
 	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
@@ -397,7 +417,7 @@ static int wait_unwatched(struct gp_hub *h, int fd, struct gp_fd *f, int dir, ui
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 {
 	struct gp_hub *h = gp_hub();
-	if (h->nthreads == 1 && !h->rq_head)
+	if (alone(h))
 		return wait_alone(fd, dir, deadline, intr);
 	int r = watch(h, fd, f);
 	if (r < 0 && r != -EBADF)
@@ -480,13 +500,13 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 	}
 	if (w != stackw)
 		free(w);
-	return r == -ETIMEDOUT || r == -ECANCELED || r == -EINTR ? r : 0;
+	return r == -ETIMEDOUT || r == -ECANCELED || r == -EINTR || r == -ETIME ? r : 0;
 }
 
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
-	if (h->nthreads == 1 && !h->rq_head)
+	if (alone(h))
 		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
 	return poll_hub(h, p, n, deadline);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <limits.h>
 #include <poll.h>
+#include <termios.h>
 
 static long accept_once(int fd, struct gp_fd *f, struct gp_io *a);
 static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a);
@@ -33,13 +34,30 @@ static int io_dir(enum gp_io_op op)
 	return op == GP_IO_SEND || op == GP_IO_SENDMSG || op == GP_IO_WRITEV ? GP_WR : GP_RD;
 }
 
-/* Kernels without RWF_NOWAIT on pipes: ask poll first, then make the plain call. Nothing else on
- * this hub runs in between; a write is cut to PIPE_BUF, which POLLOUT guarantees room for. */
-static long pipe_polled(int fd, int write, struct msghdr *m)
+/* A descriptor that is not ready may still answer at once: an eventfd read of the wrong size is
+ * EINVAL, a tty in raw mode with VMIN 0 returns 0, one whose other side closed EIO. For those
+ * (ttys and the anonymous kinds) the call is made with O_NONBLOCK set for it alone, as accept
+ * does; a pipe that is not ready only waits. */
+static long nonblock_once(int fd, int write, struct msghdr *m)
+{
+	long r = gp_fd_set_kernel_nb(fd, 1);
+	if (r < 0)
+		return r;
+	r = GP_SC(write ? SYS_writev : SYS_readv, fd, m->msg_iov, m->msg_iovlen, 0, 0, 0);
+	gp_fd_set_kernel_nb(fd, 0);
+	return r;
+}
+
+/* Kernels without RWF_NOWAIT on pipes, and the other kinds: ask poll first, then make the plain
+ * call. Nothing else on this hub runs in between; a write is cut to PIPE_BUF, which POLLOUT
+ * guarantees room for. */
+static long pipe_polled(int fd, struct gp_fd *f, int write, struct msghdr *m)
 {
 	struct pollfd p = { .fd = fd, .events = write ? POLLOUT : POLLIN };
 	struct timespec zero = { 0, 0 };
 	long r = gp_sys_ppoll(&p, 1, &zero);
+	if (r == 0 && (f->kind == GP_FD_CHR || f->kind == GP_FD_OTHER))
+		return nonblock_once(fd, write, m);
 	if (r <= 0)
 		return r < 0 ? r : -EAGAIN;
 	if (!write)
@@ -48,25 +66,6 @@ static long pipe_polled(int fd, int write, struct msghdr *m)
 	if (first.iov_len > PIPE_BUF)
 		first.iov_len = PIPE_BUF;
 	return GP_SC(SYS_writev, fd, &first, 1, 0, 0, 0);
-}
-
-/* eventfd, timerfd, signalfd, inotify (GP_FD_OTHER) take no RWF_NOWAIT: the plain call with
- * O_NONBLOCK set on the open file around it, so that it says what the native call says at once
- * (EINVAL for a buffer under 8 bytes, an eventfd write of ULLONG_MAX) and EAGAIN only where it
- * would wait; a poll first would wait for ever for a readiness after which the call still fails.
- * These descriptors are the process's own in practice (a shared tty keeps the poll: its open
- * file's flags are the shell's). */
-static long nb_once(int fd, int write, struct msghdr *m)
-{
-	long fl = gp_sys_fcntl(fd, F_GETFL, 0);
-	if (fl < 0)
-		return fl;
-	if (!(fl & O_NONBLOCK))
-		gp_sys_fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	long r = GP_SC(write ? SYS_writev : SYS_readv, fd, m->msg_iov, m->msg_iovlen, 0, 0, 0);
-	if (!(fl & O_NONBLOCK))
-		gp_sys_fcntl(fd, F_SETFL, fl);
-	return r;
 }
 
 static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
@@ -79,7 +78,7 @@ static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
 			return r;
 		f->no_nowait = 1;
 	}
-	return f->kind == GP_FD_OTHER ? nb_once(fd, write, m) : pipe_polled(fd, write, m);
+	return pipe_polled(fd, f, write, m);
 }
 
 /* Consume n bytes from the front of an iovec array (the caller's copy). */
@@ -161,6 +160,28 @@ static int held_error(long r)
 	return 0;
 }
 
+/* A tty in non-canonical mode with VMIN 0 and VTIME > 0 waits at most VTIME tenths of a second
+ * for a byte, then reads nothing: that wait in ns, or 0 (no limit: canonical, VMIN > 0, no tty). */
+static uint64_t tty_vtime(int fd)
+{
+	struct termios t;
+	int e = errno, r = tcgetattr(fd, &t);
+	errno = e; /* not a tty: nothing to say */
+	if (r < 0 || (t.c_lflag & ICANON) || t.c_cc[VMIN])
+		return 0;
+	return (uint64_t)t.c_cc[VTIME] * 100000000ull;
+}
+
+/* A pty whose master closed is hung up: its reads say 0 from then on (the reader that was
+ * blocked when it happened got EIO), and its ioctls EIO. */
+static int tty_hung_up(int fd)
+{
+	struct termios t;
+	int e = errno, hung = tcgetattr(fd, &t) < 0 && errno == EIO;
+	errno = e;
+	return hung;
+}
+
 /* Every blocking socket or pipe call is a cancellation point, even when it would not wait. */
 static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, int all)
 {
@@ -187,6 +208,8 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 			io_advance(op, a, (size_t)r);
 			continue;
 		}
+		if (r == 0 && deadline && f->kind == GP_FD_CHR && dir == GP_RD && tty_hung_up(fd))
+			return done ? done : -EIO; /* as a read blocked when the other side closed gets */
 		if (r != -EAGAIN) {
 			if (done && f->kind == GP_FD_SOCK && held_error(r))
 				f->sock_err = (uint8_t)-r;
@@ -194,12 +217,14 @@ static long io_loop(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a, 
 		}
 		if (!deadline) {
 			uint64_t t = dir == GP_RD ? f->rcvtimeo : f->sndtimeo;
+			if (f->kind == GP_FD_CHR && dir == GP_RD)
+				t = tty_vtime(fd);
 			deadline = t ? gp_deadline_in(t) : GP_NEVER;
 		}
 		/* signal(7): a socket call with a timeout is never restarted after a handler */
 		int w = gp_fd_wait(fd, f, dir, deadline, deadline == GP_NEVER ? GP_INTR_RESTART : GP_INTR_ALWAYS);
-		if (w == -ETIMEDOUT)
-			return done ? done : -EAGAIN;
+		if (w == -ETIMEDOUT) /* SO_RCVTIMEO says EAGAIN; a tty's VTIME, a read of nothing */
+			return done ? done : f->kind == GP_FD_CHR ? 0 : -EAGAIN;
 		if (w < 0)
 			return done ? done : w;
 	}
@@ -225,7 +250,19 @@ static long peek_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 	}
 }
 
+static long io_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a);
+
 long gp_io(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
+{
+	if (gp_likely(!f->sigfd) || op != GP_IO_READV)
+		return io_all(fd, f, op, a);
+	gp_signalfd_claim(fd);
+	long r = io_all(fd, f, op, a);
+	gp_signalfd_done();
+	return r;
+}
+
+static long io_all(int fd, struct gp_fd *f, enum gp_io_op op, struct gp_io *a)
 {
 	if (gp_unlikely((a->flags & (MSG_PEEK | MSG_WAITALL)) == (MSG_PEEK | MSG_WAITALL)) && f->stream &&
 	    (op == GP_IO_RECV || op == GP_IO_RECVMSG))

@@ -172,6 +172,12 @@ struct gp_gt {
 	char name[16];        /* pthread_setname_np */
 	/* cancellation (cancel.c) */
 	uint8_t cancel_pending, cancel_off, cancel_async, cancel_point, exiting;
+	uint8_t killed;       /* greenpatch_kill: ends it at its next switch, whatever its cancel state */
+	uint8_t in_tpool;     /* parked for a tpool job: nothing may end that wait early */
+	uint8_t timeout_due;  /* a greenpatch_timeout fired: the current or next wait ends with -ETIME */
+	uint8_t not_started;  /* greenpatch_spawn_after: its function has not begun (cancel prevents it) */
+	int exit_err;         /* why it ended, for greenpatch_wait: 0, ECANCELED (killed), a raised error */
+	struct gp_timeout *timeouts; /* armed greenpatch timeouts, innermost first */
 	int off_cpu;          /* ended, and its hub has switched away from its stack */
 	void *cleanup;        /* innermost __pthread_unwind_buf_t registered by pthread_cleanup_push */
 	_Alignas(16) unsigned char unwind_exc[32]; /* the _Unwind_Exception of its exit unwind */
@@ -182,7 +188,9 @@ struct gp_gt {
 	const char *wait_what;
 	const void *wait_obj;
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
-	uint64_t held_sigs;   /* sent to it by pthread_kill while it blocked them: pending on it (signal.c) */
+	uint64_t sig_held;    /* pthread_kill'ed while it blocked them: sent when it unblocks them */
+	uint64_t sigfd_wait;  /* the signals of the signalfds it reads or polls now: not held */
+	unsigned busy_calls;  /* calls that could have waited and did not, since it last let others run */
 	int pp_ceiling;       /* highest PRIO_PROTECT ceiling it has been raised to (see shims/mutex.c) */
 	struct gp_gt *all_next, *all_prev; /* every thread of the hub */
 	struct gp_stack stack;
@@ -207,6 +215,8 @@ void gp_exit(void *ret) __attribute__((noreturn));
  * (detached or already joined), -ESRCH (not a green thread), -EBUSY (deadline 0, running),
  * -ETIMEDOUT, -ECANCELED (a cancellation point). Frees t. */
 int gp_join(struct gp_gt *t, void **ret, uint64_t deadline);
+/* The same, with t's exit_err (0, ECANCELED, a raised error) in *err when it was joined. */
+int gp_join_ex(struct gp_gt *t, void **ret, uint64_t deadline, int *err);
 int gp_detach(struct gp_gt *t);
 static inline int gp_is_gt(const struct gp_gt *t) { return t && t->magic == GP_GT_MAGIC; }
 
@@ -247,6 +257,8 @@ int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline,
 /* Park as a wait of the given GP_W_* kind (the caller set state and queued its waiters). */
 int gp_park_as(uint64_t deadline, int flags);
 void gp_yield(void);
+/* The caller made a call that could have waited but did not: now and then, let the others run. */
+void gp_busy_call(void);
 /* The calling thread's signal mask (sigprocmask semantics on the kernel's 64-bit set; SIGKILL,
  * SIGSTOP and glibc's two internal signals cannot be blocked): 0 or -EINVAL. */
 int gp_sigmask(int how, const uint64_t *set, uint64_t *old);
@@ -266,17 +278,23 @@ void gp_hub_signals(struct gp_hub *h);
 /* t waited in the kernel itself (alone on its hub) and the wait said EINTR: should the program
  * see it (a handler for t without SA_RESTART, or an always-interrupted wait)? Consumes the notes. */
 int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr);
+/* The green thread a signal's handler runs for, as the kernel would have chosen it: the one a
+ * pthread_kill named (aimed), else for a signal sent to the OS thread the running one, else main
+ * unless it blocks the signal, else the oldest that does not. */
+struct gp_gt *gp_signal_receiver(struct gp_hub *h, int sig, int to_thread);
+/* Inside a handler of the program's on this OS thread (called from the handler's own frames),
+ * the thread it runs for; else NULL. Survives a siglongjmp out of the handler (it goes stale). */
+struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame);
+/* pthread_kill of sig at t, which blocks it: it waits in t until t unblocks it, reads it from a
+ * signalfd or waits for it. 0, or -1 when it must be sent now (t reads or polls a signalfd of it). */
+int gp_signal_hold(struct gp_gt *t, int sig);
+/* The calling thread reads or polls signalfd fd: the signals it holds that fd takes are sent now
+ * (natively pending for it, the signalfd shows them), and while it waits new ones go straight
+ * to the OS thread. gp_signalfd_done when the call ends. */
+void gp_signalfd_claim(int fd);
+void gp_signalfd_done(void);
 /* Set t's signal mask for a wait (pselect, ppoll, sigsuspend...): returns the one to restore. */
 uint64_t gp_sigmask_swap(uint64_t mask);
-/* A signal pthread_kill sends to a green thread that blocks it stays pending on that thread, as
- * natively (sent to the OS thread it would run its handler at once in whichever thread runs):
- * held, and sent again when the thread's mask lets it in, or taken by its sigwait. gp_signal_hold
- * holds it (1) or says to send it now (0: the thread accepts it, or a sigwait of its hub waits for
- * it); gp_signal_take_held takes the lowest held signal of `set` of the calling thread (0: none);
- * gp_signal_held is the calling thread's held set (sigpending). */
-int gp_signal_hold(struct gp_gt *t, int sig);
-int gp_signal_take_held(uint64_t set);
-uint64_t gp_signal_held(void);
 /* The calling thread waits for the signals of set (sigwait): they stay blocked on the OS thread
  * meanwhile, whatever the running thread's mask, so they stay pending for it (natively the
  * kernel gives a signal to the thread waiting for it). */
@@ -306,6 +324,12 @@ struct gp_hub {
 	unsigned sig_count;     /* every noted signal: a wait started before it can tell */
 	struct gp_gt *sig_to[65]; /* the green thread a pending signal was directed at, or NULL */
 	uint64_t sigwaited;     /* signals some thread waits for in sigwait: blocked on the OS thread */
+	struct gp_handler_as {  /* while a program's handler runs (the trampoline's frame) */
+		struct gp_gt *gt;   /* the thread it runs for: what pthread_self says in it */
+		struct gp_gt *cur;  /* the one running when it came */
+		char *frame;        /* the trampoline's frame: deeper frames are the handler's */
+		uint64_t mask;      /* the mask the handler runs with, as the program sees it */
+	} handler;
 	uint8_t sigwait_refs[64];
 	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
@@ -373,6 +397,7 @@ struct gp_fd {
 	uint8_t unpollable;   /* epoll refused it: calls on it never wait, they are made as they are */
 	uint8_t sock_err;     /* a socket error the kernel gave to a call that had already moved bytes:
 			       * held for this descriptor's next call, as the kernel holds sk_err (io.c) */
+	uint8_t sigfd;        /* a signalfd (see gp_signalfd_claim) */
 	struct gp_hub *reg_hub; /* hub whose epoll set holds this fd, with reg_epoch */
 	unsigned reg_epoch;
 	int ring;             /* next descriptor of the same open file, plus one; 0: the only one */
@@ -567,12 +592,15 @@ int gp_futex_wake(const uint32_t *addr, int n, uint32_t bits);
 /* Deferred cancellation: the waits that are cancellation points return -ECANCELED when the thread
  * has a cancel request; the shim then calls gp_cancel_act. */
 int gp_cancel(struct gp_gt *t);           /* 0, -ESRCH */
+/* greenpatch_kill: end t at once where it waits or switches (cancellation that nothing defers);
+ * its exit_err is ECANCELED. t itself: does not return. 0, -ESRCH. */
+int gp_kill(struct gp_gt *t);
 /* The calling thread should act on a cancellation request now. */
 static inline int gp_cancel_due(void)
 {
 	struct gp_hub *h = gp_cur_hub;
 	struct gp_gt *t;
-	return h && gp_unlikely((t = h->cur)->cancel_pending) && !t->cancel_off && !t->exiting;
+	return h && gp_unlikely((t = h->cur)->cancel_pending) && (!t->cancel_off || t->killed) && !t->exiting;
 }
 int gp_park_cp(uint64_t deadline);        /* gp_park at a cancellation point, GP_INTR_RESTART */
 void gp_cancel_act(void) __attribute__((noreturn)); /* unwind (cleanup handlers) and exit */
@@ -583,6 +611,26 @@ void gp_cleanup_pop(void *buf);           /* __pthread_unregister_cancel */
 void gp_cleanup_next(void *buf) __attribute__((noreturn)); /* __pthread_unwind_next */
 void gp_cleanup_push_defer(void *buf);    /* __pthread_register_cancel_defer */
 void gp_cleanup_pop_restore(void *buf);   /* __pthread_unregister_cancel_restore */
+
+/* ---- timeouts around any green wait (timeout.c, the API's greenpatch_timeout) ---- */
+struct gp_timeout {
+	struct gp_timer timer;
+	struct gp_gt *gt;
+	struct gp_timeout *next; /* the thread's list, innermost first */
+	int fired;
+	int silent;              /* the API's GREENPATCH_TIMEOUT_BLOCK: jump back instead of an error */
+	void *jump;              /* where it jumps: a sigjmp_buf in the caller's frame */
+};
+/* Arm t for the calling thread: when the deadline passes, its current (or next) green wait ends
+ * with -ETIME, an error no call makes by itself. */
+void gp_timeout_start(struct gp_timeout *t, uint64_t deadline);
+/* Disarm t (in any order among nested ones): 1 if it had fired, else 0. */
+int gp_timeout_cancel(struct gp_timeout *t);
+/* At a wait's -ETIME, on the way out to the program: a silent timeout that fired jumps back
+ * (GREENPATCH_TIMEOUT_BLOCK); otherwise the error goes on. */
+void gp_timeout_act(void);
+/* The thread ends: its timeouts are disarmed. */
+void gp_timeout_drop_all(struct gp_gt *t);
 
 /* ---- the tpool (tpool.c): native workers for calls that cannot be green ---- */
 struct gp_job {
@@ -595,6 +643,10 @@ struct gp_job {
 	uint64_t queued_at;
 	int carry;                   /* GP_JOB_*: what of the worker's state comes back to the caller */
 	int err, h_err;              /* errno, h_errno after fn */
+	/* a job its caller may give up on (gp_tpool_run_intr): called once after fn, by the caller
+	 * or, when the caller gave up, by the worker (abandoned 1: undo what fn did) */
+	void (*finish)(struct gp_job *, int abandoned);
+	struct gp_wq waiting;        /* holds w until the job is done or given up (under the queue's lock) */
 };
 #define GP_JOB_ERRNO 1
 #define GP_JOB_H_ERRNO 2
@@ -611,6 +663,12 @@ int gp_tpool_spin(const void *inbox_word); /* 1 if a completion came while looki
 int gp_tpool_in_worker(void);       /* the calling OS thread is a tpool worker */
 int gp_tpool_set_size(unsigned n);  /* eventlet's set_num_threads: 0, -EINVAL */
 void gp_tpool_killall(void);        /* stop the workers (they restart on demand) */
+/* The same for a job that waits for something outside the process (a file lock): the caller's
+ * wait is one of the `flags` kind (GP_W_CANCEL, GP_INTR_*), ended by a handler, a cancellation
+ * or a timeout as that wait would be. Then the caller gets -EINTR, -ECANCELED or -ETIME at once
+ * and the worker finishes the job on its own, calling j->finish(j, 1) (which undoes it). j is
+ * copied: the caller's copy is free when the call returns. */
+long gp_tpool_run_intr(const struct gp_job *j, int flags);
 /* A raw system call made on the tpool: its result or -errno. */
 long gp_tpool_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 

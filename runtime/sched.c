@@ -194,10 +194,10 @@ static struct gp_gt *pick_next(struct gp_hub *h)
 	}
 }
 
-/* An asynchronous cancellation is acted on when the thread resumes. */
+/* An asynchronous cancellation, or a kill, is acted on when the thread resumes. */
 static void resumed(struct gp_gt *cur)
 {
-	if (gp_unlikely(cur->cancel_async) && gp_cancel_due())
+	if (gp_unlikely(cur->cancel_async | cur->killed) && gp_cancel_due())
 		gp_cancel_act();
 }
 
@@ -228,7 +228,11 @@ int gp_park(uint64_t deadline)
 	struct gp_hub *h = gp_hub();
 	struct gp_gt *cur = h->cur;
 	cur->state = GP_WAITING;
-	if (deadline != GP_NEVER)
+	if (gp_unlikely(cur->timeout_due) && !cur->in_tpool) { /* a greenpatch_timeout fired before */
+		cur->timeout_due = 0;
+		gp_cancel_wait(cur, -ETIME);
+	}
+	if (deadline != GP_NEVER && cur->state == GP_WAITING)
 		gp_timer_arm(h, &cur->timer, deadline);
 	reschedule(h);
 	return cur->wake;
@@ -359,6 +363,19 @@ int gp_wait_locked_first(struct gp_wq *q, int *lock, int tag, uint64_t deadline,
 	return wait_locked(q, 1, lock, tag, deadline, flags, what, obj);
 }
 
+/* A thread whose calls never wait (page-cache reads in a loop) would keep the hub to itself:
+ * every GP_BUSY_CALLS such calls it lets the others run, timers and I/O included. */
+#define GP_BUSY_CALLS 32
+void gp_busy_call(void)
+{
+	struct gp_hub *h = gp_hub();
+	if (++h->cur->busy_calls < GP_BUSY_CALLS || h->nthreads == 1)
+		return;
+	h->cur->busy_calls = 0;
+	h->ticks = GP_POLL_EVERY - 1; /* the next pick polls */
+	gp_yield();
+}
+
 void gp_yield(void)
 {
 	struct gp_hub *h = gp_hub();
@@ -415,6 +432,10 @@ static void gt_entry(void *arg)
 	if (h->zombie)
 		reap_zombie(h);
 	errno = 0;
+	if (t->killed) { /* killed before it ran: nothing to unwind */
+		t->exit_err = ECANCELED;
+		gp_exit(PTHREAD_CANCELED);
+	}
 	gp_exit(t->fn(t->arg));
 }
 
@@ -471,6 +492,7 @@ void gp_exit(void *ret)
 	struct gp_gt *cur = h->cur;
 	cur->exiting = 1;
 	cur->cancel_off = 1; /* destructors are no cancellation points any more */
+	gp_timeout_drop_all(cur);
 	gp_key_run_dtors(cur);
 	gp_mutex_owner_gone(cur);
 	cur->ret = ret;
@@ -498,17 +520,24 @@ static void gt_free(struct gp_gt *t)
 }
 
 /* t ended (and its lock is released): collect it once its hub no longer runs on its stack. */
-static int joined(struct gp_gt *t, void **ret)
+static int joined(struct gp_gt *t, void **ret, int *err)
 {
 	while (!__atomic_load_n(&t->off_cpu, __ATOMIC_ACQUIRE))
 		gp_yield(); /* its own hub (another OS thread) is still switching away from it */
 	if (ret)
 		*ret = t->ret;
+	if (err)
+		*err = t->exit_err;
 	gt_free(t);
 	return 0;
 }
 
 int gp_join(struct gp_gt *t, void **ret, uint64_t deadline)
+{
+	return gp_join_ex(t, ret, deadline, NULL);
+}
+
+int gp_join_ex(struct gp_gt *t, void **ret, uint64_t deadline, int *err)
 {
 	struct gp_gt *cur = gp_self();
 	if (!gp_is_gt(t))
@@ -524,19 +553,19 @@ int gp_join(struct gp_gt *t, void **ret, uint64_t deadline)
 	if (r <= 0) {
 		t->joined = r == 0 || t->joined;
 		gp_unlock(&t->lock);
-		return r ? r : joined(t, ret);
+		return r ? r : joined(t, ret, err);
 	}
 	t->joined = 1;
 	cur->joining = t;
 	r = gp_wait_locked(&t->joinq, &t->lock, 0, deadline, GP_W_CANCEL, "join", t);
 	cur->joining = NULL;
-	if (r == -ECANCELED || r == -ETIMEDOUT) { /* the join did not happen: t stays joinable */
+	if (r == -ECANCELED || r == -ETIMEDOUT || r == -ETIME) { /* no join happened: t stays joinable */
 		gp_lock(&t->lock);
 		t->joined = 0;
 		gp_unlock(&t->lock);
 		return r;
 	}
-	return joined(t, ret);
+	return joined(t, ret, err);
 }
 
 int gp_detach(struct gp_gt *t)

@@ -82,7 +82,9 @@ int gp_sem_wait(struct gp_sem *s, uint64_t deadline)
 	cur->wait_what = "semaphore";
 	cur->wait_obj = s;
 	sem_unlock(s, NULL); /* a pending post may hand its unit to us right here */
-	return gp_park_cp(deadline);
+	/* a handler ends sem_timedwait whatever its SA_RESTART (the kernel never restarts a futex
+	 * wait with a timeout), sem_wait only without it */
+	return gp_park_as(deadline, GP_W_CANCEL | (deadline == GP_NEVER ? GP_INTR_RESTART : GP_INTR_ALWAYS));
 }
 
 int gp_sem_post(struct gp_sem *s)

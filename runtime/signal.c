@@ -13,12 +13,14 @@
  *   installed with SA_RESTART for socket and pipe I/O, waitpid, sem_wait, futex waits; never for
  *   mutexes, condvars, join (the GP_INTR_* of the wait).
  *
- * Each green thread also has its own signal mask, set on the OS thread while it runs. A signal
- * pthread_kill sends to a green thread that blocks it is held on that thread (held_sigs) until
- * its mask lets it in or its sigwait takes it, as it stays pending on a native thread. */
+ * Each green thread also has its own signal mask, set on the OS thread while it runs. */
 #include "rt.h"
 #include "sys.h"
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define UNBLOCKABLE ((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | (3ull << 31)) /* + SIGCANCEL, SIGSETXID */
 
@@ -68,6 +70,51 @@ static uint64_t take(struct gp_hub *h, uint64_t *norestart)
 	return p;
 }
 
+struct gp_gt *gp_signal_receiver(struct gp_hub *h, int sig, int to_thread)
+{
+	if (!to_thread)
+		return receiver(h, 1ull << (sig - 1));
+	struct gp_gt *t = h->sig_to[sig];
+	return t && alive(t) ? t : h->cur;
+}
+
+/* A handler's frames lie below the trampoline's, on the same stack, in the same green thread;
+ * after a siglongjmp out of it neither holds, and the record is dropped. */
+struct gp_gt *gp_signal_handler_as(struct gp_hub *h, const char *frame)
+{
+	struct gp_handler_as *a = &h->handler;
+	if (!a->gt)
+		return NULL;
+	if (a->cur == h->cur && frame < a->frame && a->frame - frame < (1 << 20))
+		return a->gt;
+	*a = (struct gp_handler_as){ 0 };
+	return NULL;
+}
+
+int gp_signal_hold(struct gp_gt *t, int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	if (__atomic_load_n(&t->sigfd_wait, __ATOMIC_ACQUIRE) & bit)
+		return -1;
+	__atomic_fetch_or(&t->sig_held, bit, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Send the signals of `which` that cur holds to its OS thread, aimed at it. */
+static void send_held(struct gp_hub *h, struct gp_gt *cur, uint64_t which)
+{
+	uint64_t due = __atomic_load_n(&cur->sig_held, __ATOMIC_ACQUIRE) & which;
+	if (!due)
+		return;
+	__atomic_fetch_and(&cur->sig_held, ~due, __ATOMIC_ACQ_REL);
+	long pid = GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0), tid = GP_SC(SYS_gettid, 0, 0, 0, 0, 0, 0);
+	for (; due; due &= due - 1) {
+		int sig = __builtin_ctzll(due) + 1;
+		h->sig_to[sig] = cur;
+		GP_SC(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+	}
+}
+
 static struct gp_gt *target(struct gp_hub *h, int sig, uint64_t bit)
 {
 	struct gp_gt *t = h->sig_to[sig];
@@ -101,56 +148,6 @@ int gp_signal_ends_wait(struct gp_hub *h, struct gp_gt *t, int intr)
 	return ends;
 }
 
-/* ---- signals held for a green thread that blocks them ---- */
-
-int gp_signal_hold(struct gp_gt *t, int sig)
-{
-	uint64_t bit = sig >= 1 && sig <= 64 ? 1ull << (sig - 1) : 0;
-	if (!bit || (bit & UNBLOCKABLE) || !(__atomic_load_n(&t->sigmask, __ATOMIC_SEQ_CST) & bit) ||
-	    (__atomic_load_n(&t->hub->sigwaited, __ATOMIC_RELAXED) & bit))
-		return 0;
-	__atomic_fetch_or(&t->held_sigs, bit, __ATOMIC_SEQ_CST);
-	/* a thread of another hub may have unblocked it meanwhile, and looked at its held set before
-	 * the bit was there: take the bit back, if it is still there, and send the signal now */
-	if (!(__atomic_load_n(&t->sigmask, __ATOMIC_SEQ_CST) & bit) &&
-	    (__atomic_fetch_and(&t->held_sigs, ~bit, __ATOMIC_SEQ_CST) & bit))
-		return 0;
-	return 1;
-}
-
-int gp_signal_take_held(uint64_t set)
-{
-	struct gp_gt *cur = gp_self();
-	for (;;) {
-		uint64_t held = __atomic_load_n(&cur->held_sigs, __ATOMIC_ACQUIRE) & set;
-		if (!held)
-			return 0;
-		uint64_t bit = held & -held;
-		if (__atomic_fetch_and(&cur->held_sigs, ~bit, __ATOMIC_ACQ_REL) & bit)
-			return __builtin_ctzll(bit) + 1;
-	}
-}
-
-uint64_t gp_signal_held(void)
-{
-	return __atomic_load_n(&gp_self()->held_sigs, __ATOMIC_ACQUIRE);
-}
-
-/* The thread's new mask lets held signals in: send each to the OS thread now, aimed at it; the
- * handler runs before tgkill returns, in this thread, as natively at the unblock. */
-static void send_held(struct gp_hub *h, struct gp_gt *cur, uint64_t let_in)
-{
-	long pid = GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	for (; let_in; let_in &= let_in - 1) {
-		uint64_t bit = let_in & -let_in;
-		if (!(__atomic_fetch_and(&cur->held_sigs, ~bit, __ATOMIC_ACQ_REL) & bit))
-			continue;
-		int sig = __builtin_ctzll(bit) + 1;
-		h->sig_to[sig] = cur;
-		GP_SC(SYS_tgkill, pid, gp_tid(), sig, 0, 0, 0);
-	}
-}
-
 /* ---- per-thread signal masks ---- */
 
 static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
@@ -158,19 +155,18 @@ static void set_mask(struct gp_hub *h, struct gp_gt *cur, uint64_t m)
 	m &= ~UNBLOCKABLE;
 	if (m == cur->sigmask)
 		return;
-	__atomic_store_n(&cur->sigmask, m, __ATOMIC_SEQ_CST);
+	cur->sigmask = m;
 	h->masks_differ = 1;
 	uint64_t k = m | h->sigwaited;
 	gp_sys_sigmask(SIG_SETMASK, &k, NULL);
-	uint64_t let_in = __atomic_load_n(&cur->held_sigs, __ATOMIC_SEQ_CST) & ~m;
-	if (gp_unlikely(let_in))
-		send_held(h, cur, let_in);
+	send_held(h, cur, ~m); /* unblocked: the kernel delivers them as the mask call returns */
 }
 
 void gp_sigwait_begin(uint64_t set)
 {
 	struct gp_hub *h = gp_hub();
 	set &= ~UNBLOCKABLE;
+	send_held(h, h->cur, set); /* pthread_kill'ed before the wait: pending for it, so taken now */
 	for (uint64_t p = set; p; p &= p - 1)
 		h->sigwait_refs[__builtin_ctzll(p)]++;
 	if ((h->sigwaited | set) != h->sigwaited) {
@@ -200,7 +196,10 @@ int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
 {
 	struct gp_hub *h = gp_hub();
 	struct gp_gt *cur = h->cur;
-	uint64_t m = cur->sigmask;
+	/* in a handler: the mask the kernel gave it (the thread's, the action's sa_mask, the signal),
+	 * changed for the handler alone; the kernel puts the thread's back at its return */
+	struct gp_handler_as *in = gp_signal_handler_as(h, __builtin_frame_address(0)) ? &h->handler : NULL;
+	uint64_t m = in ? in->mask : cur->sigmask;
 	if (old)
 		*old = m;
 	if (!set)
@@ -210,6 +209,12 @@ int gp_sigmask(int how, const uint64_t *set, uint64_t *old)
 	case SIG_UNBLOCK: m &= ~*set; break;
 	case SIG_SETMASK: m = *set; break;
 	default: return -EINVAL;
+	}
+	if (in) {
+		in->mask = m & ~UNBLOCKABLE;
+		uint64_t k = in->mask | h->sigwaited;
+		gp_sys_sigmask(SIG_SETMASK, &k, NULL);
+		return 0;
 	}
 	set_mask(h, cur, m);
 	return 0;
@@ -221,4 +226,35 @@ uint64_t gp_sigmask_swap(uint64_t mask)
 	uint64_t old = h->cur->sigmask;
 	set_mask(h, h->cur, mask);
 	return old;
+}
+
+/* ---- signalfd ---- */
+
+/* The signals signalfd fd takes, from its fdinfo ("sigmask:\t<hex>"; signalfd(fd, ...) may change
+ * them at any time); all of them when it cannot be read. */
+static uint64_t signalfd_mask(int fd)
+{
+	char path[48], buf[512];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	int pf = (int)GP_SC(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (pf < 0)
+		return ~0ull;
+	long n = GP_SC(SYS_read, pf, buf, sizeof(buf) - 1, 0, 0, 0);
+	GP_SC(SYS_close, pf, 0, 0, 0, 0, 0);
+	buf[n > 0 ? n : 0] = 0;
+	const char *m = strstr(buf, "sigmask:");
+	return m ? strtoull(m + 8, NULL, 16) : ~0ull;
+}
+
+void gp_signalfd_claim(int fd)
+{
+	struct gp_hub *h = gp_hub();
+	uint64_t mask = signalfd_mask(fd);
+	__atomic_fetch_or(&h->cur->sigfd_wait, mask, __ATOMIC_RELEASE);
+	send_held(h, h->cur, mask);
+}
+
+void gp_signalfd_done(void)
+{
+	__atomic_store_n(&gp_hub()->cur->sigfd_wait, 0, __ATOMIC_RELEASE);
 }

@@ -254,7 +254,7 @@ int gp_cond_wait(struct gp_cond *c, struct gp_mutex *m, uint64_t deadline)
 	}
 	int r = gp_park_as(deadline, GP_W_CANCEL); /* never EINTR: glibc resumes it */
 	int l = gp_mutex_lock(m, GP_NEVER);
-	if (r == -ETIMEDOUT || r == -ECANCELED)
+	if (r == -ETIMEDOUT || r == -ECANCELED || r == -ETIME)
 		return r;
 	return l == -EOWNERDEAD ? l : 0;
 }

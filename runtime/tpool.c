@@ -22,6 +22,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define GROW_AFTER (1000000ull) /* ns a job may wait before one more worker starts */
@@ -77,6 +78,21 @@ static void run(struct gp_job *j)
 	j->h_err = h_errno;
 }
 
+/* A job its caller may give up on: whoever takes w off the job's queue first owns the end. */
+static void run_intr(struct gp_job *j)
+{
+	run(j);
+	gp_lock(&q.lock);
+	struct gp_waiter *w = gp_wq_pop(&j->waiting);
+	gp_unlock(&q.lock);
+	if (w) {
+		gp_wake(w, 0, 1);
+		return;
+	}
+	j->finish(j, 1);
+	free(j);
+}
+
 static void *worker(void *arg)
 {
 	unsigned gen = (unsigned)(uintptr_t)arg;
@@ -85,9 +101,16 @@ static void *worker(void *arg)
 	in_worker = 1;
 	struct gp_job *j;
 	while ((j = next_job(gen)) != NULL) {
+		int given_up = j->finish && !j->w.q; /* before it ran: nothing to do or undo */
 		gp_unlock(&q.lock);
-		run(j);
-		gp_wake(&j->w, 0, 1); /* j lives on the waiter's stack: not touched after this */
+		if (given_up)
+			free(j);
+		else if (j->finish)
+			run_intr(j);
+		else {
+			run(j);
+			gp_wake(&j->w, 0, 1); /* j lives on the waiter's stack: not touched after this */
+		}
 		__atomic_sub_fetch(&q.pending, 1, __ATOMIC_RELEASE); /* after: the wake is in the inbox */
 	}
 	q.workers--;
@@ -121,10 +144,11 @@ static long inline_run(struct gp_job *j)
 	return j->result;
 }
 
-long gp_tpool_run(struct gp_job *j)
+/* Queue j for a worker, the caller about to park for it; -1 when it must run inline instead. */
+static int submit(struct gp_job *j)
 {
 	if (in_worker || !gp_config.tpool_size || !gp_config.thread_create)
-		return inline_run(j);
+		return -1;
 	struct gp_gt *cur = gp_self();
 	j->w = (struct gp_waiter){ .gt = cur };
 	j->next = NULL;
@@ -132,7 +156,14 @@ long gp_tpool_run(struct gp_job *j)
 	gp_lock(&q.lock);
 	if (grow(j->queued_at) < 0) {
 		gp_unlock(&q.lock);
-		return inline_run(j);
+		return -1;
+	}
+	if (j->finish) { /* the wait may end early: w on the job's own queue, under q.lock */
+		j->waiting = (struct gp_wq){ 0 };
+		j->w.lock = &q.lock;
+		gp_wq_push(&j->waiting, &j->w);
+		cur->waits = &j->w;
+		cur->nwaits = 1;
 	}
 	if (q.tail)
 		q.tail->next = j;
@@ -148,14 +179,51 @@ long gp_tpool_run(struct gp_job *j)
 	gp_unlock(&q.lock);
 	if (wake)
 		GP_SC(SYS_futex, &q.seq, FUTEX_WAKE_PRIVATE, 1, 0, 0, 0);
-	/* not a cancellation point while the job runs: its result belongs to this thread's memory */
-	gp_park(GP_NEVER);
-	cur->wait_what = NULL;
+	return 0;
+}
+
+static long done(struct gp_job *j)
+{
+	gp_self()->wait_what = NULL;
 	if (j->carry & GP_JOB_ERRNO)
 		errno = j->err;
 	if (j->carry & GP_JOB_H_ERRNO)
 		h_errno = j->h_err;
 	return j->result;
+}
+
+long gp_tpool_run(struct gp_job *j)
+{
+	if (submit(j) < 0)
+		return inline_run(j);
+	/* nothing ends this wait early (no cancellation, signal or timeout): the job writes into this
+	 * thread's memory */
+	struct gp_gt *cur = gp_self();
+	cur->in_tpool = 1;
+	gp_park(GP_NEVER);
+	cur->in_tpool = 0;
+	return done(j);
+}
+
+long gp_tpool_run_intr(const struct gp_job *job, int flags)
+{
+	struct gp_job *j = malloc(sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	*j = *job;
+	if (submit(j) < 0) {
+		long r = inline_run(j);
+		j->finish(j, 0);
+		free(j);
+		return r;
+	}
+	int w = gp_park_as(GP_NEVER, flags);
+	if (w < 0)
+		return w; /* given up: the worker finishes and frees it */
+	long r = done(j);
+	j->finish(j, 0);
+	free(j);
+	return r;
 }
 
 static long syscall_job(struct gp_job *j)

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,11 +27,16 @@ static ssize_t rw(int fd, struct gp_fd *f, int write, struct iovec *iov, int cnt
 	return gp_ret(gp_io(fd, f, op, &(struct gp_io){ .msg = &m }));
 }
 
+/* A count above what the kernel moves in one call (MAX_RW_COUNT, a page short of 2 GiB) goes to
+ * the real call as it is: the kernel checks the whole range first (SIZE_MAX: EFAULT), then clamps;
+ * a vector of that length would say EINVAL instead. */
+#define MAX_RW_COUNT ((size_t)0x7ffff000)
+
 /* read() of nothing returns 0 at once (the kernel checks before any wait): no green path. A
  * socket read takes recv's path, the one with the TCP read hint. */
 SHIM ssize_t read(int fd, void *buf, size_t n)
 {
-	struct gp_fd *f = n ? gp_green_fd(fd) : NULL;
+	struct gp_fd *f = n && n <= MAX_RW_COUNT ? gp_green_fd(fd) : NULL;
 	if (!f)
 		return REAL(read)(fd, buf, n);
 	if (f->kind == GP_FD_SOCK)
@@ -48,7 +54,7 @@ SHIM ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 
 SHIM ssize_t write(int fd, const void *buf, size_t n)
 {
-	struct gp_fd *f = gp_green_fd(fd);
+	struct gp_fd *f = n <= MAX_RW_COUNT ? gp_green_fd(fd) : NULL;
 	if (!f)
 		return REAL(write)(fd, buf, n);
 	if (f->kind == GP_FD_SOCK)
@@ -83,6 +89,17 @@ SHIM ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	return f ? rw(fd, f, 1, (struct iovec *)iov, cnt, -1) : REAL(writev)(fd, iov, cnt);
 }
 
+/* glibc's eventfd_read and eventfd_write call its own read and write, past the preload. */
+SHIM int eventfd_read(int fd, eventfd_t *value)
+{
+	return read(fd, value, sizeof(*value)) == sizeof(*value) ? 0 : -1;
+}
+
+SHIM int eventfd_write(int fd, eventfd_t value)
+{
+	return write(fd, &value, sizeof(value)) == sizeof(value) ? 0 : -1;
+}
+
 /* ---- positioned I/O: only regular files and block devices have a position to give ---- */
 
 static struct gp_fd *disk_fd(int fd, off_t off)
@@ -93,14 +110,14 @@ static struct gp_fd *disk_fd(int fd, off_t off)
 
 SHIM ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	struct gp_fd *f = n ? disk_fd(fd, off) : NULL;
+	struct gp_fd *f = n && n <= MAX_RW_COUNT ? disk_fd(fd, off) : NULL;
 	struct iovec v = { buf, n };
 	return f ? rw(fd, f, 0, &v, 1, off) : REAL(pread)(fd, buf, n, off);
 }
 
 SHIM ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	struct gp_fd *f = disk_fd(fd, off);
+	struct gp_fd *f = n <= MAX_RW_COUNT ? disk_fd(fd, off) : NULL;
 	struct iovec v = { (void *)buf, n };
 	return f ? rw(fd, f, 1, &v, 1, off) : REAL(pwrite)(fd, buf, n, off);
 }
@@ -157,7 +174,27 @@ SHIM int sync_file_range(int fd, off_t off, off_t n, unsigned flags)
 	return (int)gp_ret(gp_tpool_syscall(SYS_sync_file_range, fd, off, n, flags, 0, 0));
 }
 
-/* A lock that is free costs one try; one held by another process is waited for on the tpool. */
+/* Lock waits: a lock that is free costs one try; one held by another process is waited for on
+ * the tpool, and the wait ends as the native one would (a handler without SA_RESTART: EINTR; a
+ * cancellation at F_SETLKW). The caller then leaves at once and the worker, should it get the
+ * lock after all, gives it back. flock and OFD locks belong to the open file: the worker locks
+ * through a dup of the descriptor, so the program may close its own meanwhile. A POSIX lock
+ * belongs to the process and a close of any descriptor of the file drops it: that one is taken
+ * through the program's descriptor. */
+static long flock_job(struct gp_job *j)
+{
+	return GP_SC(SYS_flock, j->a[0], j->a[1], 0, 0, 0, 0);
+}
+
+static void flock_finish(struct gp_job *j, int abandoned)
+{
+	int e = errno;
+	if (abandoned && j->result == 0)
+		GP_SC(SYS_flock, j->a[0], LOCK_UN, 0, 0, 0, 0);
+	GP_SC(SYS_close, j->a[0], 0, 0, 0, 0, 0);
+	errno = e;
+}
+
 SHIM int flock(int fd, int op)
 {
 	if (may_block() || (op & LOCK_NB) || (op & ~LOCK_NB) == LOCK_UN)
@@ -165,18 +202,49 @@ SHIM int flock(int fd, int op)
 	int r = REAL(flock)(fd, op | LOCK_NB);
 	if (r == 0 || errno != EWOULDBLOCK)
 		return r;
-	return (int)gp_ret(gp_tpool_syscall(SYS_flock, fd, op, 0, 0, 0, 0));
+	long dup = GP_SC(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0);
+	if (dup < 0)
+		return (int)gp_ret(dup);
+	struct gp_job j = { .fn = flock_job, .finish = flock_finish, .a = { dup, op }, .carry = 0 };
+	return (int)gp_ret(gp_tpool_run_intr(&j, GP_INTR_RESTART));
 }
+
+/* a[0] fd, a[1] the command, a[4..7] the struct flock (the job's own copy) */
+static long setlkw_job(struct gp_job *j)
+{
+	return GP_SC(SYS_fcntl, j->a[0], j->a[1], (long)&j->a[4], 0, 0, 0);
+}
+
+static void setlkw_finish(struct gp_job *j, int abandoned)
+{
+	int e = errno;
+	struct flock *l = (struct flock *)&j->a[4];
+	if (abandoned && j->result == 0) {
+		l->l_type = F_UNLCK;
+		GP_SC(SYS_fcntl, j->a[0], j->a[1] == F_SETLKW ? F_SETLK : F_OFD_SETLK, (long)l, 0, 0, 0);
+	}
+	if (j->a[2]) /* a dup of its own */
+		GP_SC(SYS_close, j->a[0], 0, 0, 0, 0, 0);
+	errno = e;
+}
+
+_Static_assert(sizeof(struct flock) <= 4 * sizeof(long), "a struct flock fits in a job's a[4..7]");
 
 /* fcntl(F_SETLKW / F_OFD_SETLKW), called by fcntl's shim: try without waiting first. */
 int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l)
 {
 	if (may_block())
 		return real(fd, cmd, l);
+	gp_testcancel();
 	int r = real(fd, cmd == F_SETLKW ? F_SETLK : F_OFD_SETLK, l);
 	if (r == 0 || (errno != EAGAIN && errno != EACCES))
 		return r;
-	return (int)gp_ret(gp_tpool_syscall(SYS_fcntl, fd, cmd, (long)l, 0, 0, 0));
+	long lfd = fd;
+	if (cmd == F_OFD_SETLKW && (lfd = GP_SC(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0, 0, 0, 0)) < 0)
+		return (int)gp_ret(lfd);
+	struct gp_job j = { .fn = setlkw_job, .finish = setlkw_finish, .a = { lfd, cmd, lfd != fd } };
+	memcpy(&j.a[4], l, sizeof(*l));
+	return (int)gp_ret(gp_tpool_run_intr(&j, GP_W_CANCEL | GP_INTR_RESTART));
 }
 
 /* glibc's lockf calls fcntl past the preload. */

@@ -8,6 +8,8 @@
  * mask for the call, as the kernel does atomically: a signal it unblocks runs its handler and
  * ends the wait with EINTR. A handler ends any of these waits (never restarted, signal(7)). */
 #include "shim.h"
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -31,22 +33,82 @@ static const uint64_t *mask_of(const sigset_t *m, uint64_t *buf)
 	return buf;
 }
 
+/* Descriptors closed while poll waited: natively poll does not notice a close (it looks at them
+ * again only when something else wakes it, or at its timeout, and answers POLLNVAL then). So when
+ * all that a wake-up shows is POLLNVAL, those entries are set aside (fd -1, which poll skips; the
+ * program's value kept in *aside) and the wait goes on; they are put back for the answer. */
+static int set_aside_closed(struct pollfd *fds, nfds_t n, int ready, int **aside)
+{
+	int nval = 0;
+	for (nfds_t i = 0; i < n; i++)
+		nval += fds[i].fd >= 0 && fds[i].revents == POLLNVAL;
+	if (nval != ready)
+		return 0;
+	if (!*aside) {
+		if (!(*aside = malloc(n * sizeof(**aside))))
+			return 0;
+		for (nfds_t i = 0; i < n; i++)
+			(*aside)[i] = INT_MIN;
+	}
+	for (nfds_t i = 0; i < n; i++) {
+		if (fds[i].fd >= 0 && fds[i].revents == POLLNVAL) {
+			(*aside)[i] = fds[i].fd;
+			fds[i].fd = -1;
+		}
+	}
+	return 1;
+}
+
+static void put_back(struct pollfd *fds, nfds_t n, int *aside)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (aside[i] != INT_MIN)
+			fds[i].fd = aside[i];
+	free(aside);
+}
+
+/* Signalfds in the set: what was pthread_kill'ed at this thread shows in them (gp_signalfd_claim). */
+static int claim_signalfds(const struct pollfd *fds, nfds_t n)
+{
+	int any = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		struct gp_fd *f = fds[i].fd >= 0 ? gp_fd_get(fds[i].fd) : NULL;
+		if (f && f->sigfd) {
+			gp_signalfd_claim(fds[i].fd);
+			any = 1;
+		}
+	}
+	return any;
+}
+
 static int poll_green(struct pollfd *fds, nfds_t n, uint64_t deadline, const uint64_t *mask)
 {
 	gp_testcancel();
 	uint64_t old = mask ? gp_sigmask_swap(*mask) : 0;
-	int r;
+	int r, sigfds = -1, waited = 0, timed_out = 0, *aside = NULL;
 	for (;;) {
-		int w = (r = REAL(poll)(fds, n, 0)) != 0 ? 1 : gp_poll_wait(fds, n, deadline);
-		if (w == -ETIMEDOUT)
-			r = REAL(poll)(fds, n, 0);
-		else if (w < 0)
-			r = w;
-		else if (w == 0)
-			continue;
-		r = r == -1 ? -errno : r;
-		break;
+		if ((r = REAL(poll)(fds, n, 0)) < 0) {
+			r = -errno;
+			break;
+		}
+		if (sigfds < 0 && (sigfds = claim_signalfds(fds, n)) > 0)
+			continue; /* the set is a valid one: signalfds in it may show more now */
+		if (r > 0 && !(waited && set_aside_closed(fds, n, r, &aside)))
+			break;
+		int w = r > 0 ? 0 : gp_poll_wait(fds, n, deadline);
+		waited = 1;
+		if (w < 0) {
+			timed_out = w == -ETIMEDOUT;
+			r = timed_out ? 0 : w;
+			break;
+		}
 	}
+	if (sigfds > 0)
+		gp_signalfd_done();
+	if (aside)
+		put_back(fds, n, aside);
+	if ((aside || timed_out) && r >= 0 && (r = REAL(poll)(fds, n, 0)) < 0)
+		r = -errno;
 	if (mask)
 		gp_sigmask_swap(old);
 	return (int)gp_ret(r);

@@ -25,6 +25,8 @@ static inline long gp_ret(long r)
 	if (gp_unlikely(r < 0)) {
 		if (r == -ECANCELED && gp_cancel_due())
 			gp_cancel_act();
+		if (r == -ETIME)
+			gp_timeout_act();
 		errno = (int)-r;
 		return -1;
 	}
@@ -36,6 +38,8 @@ static inline int gp_err(int r)
 {
 	if (gp_unlikely(r == -ECANCELED) && gp_cancel_due())
 		gp_cancel_act();
+	if (gp_unlikely(r == -ETIME))
+		gp_timeout_act();
 	return -r;
 }
 

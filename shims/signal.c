@@ -11,29 +11,51 @@
 #include <sys/signalfd.h>
 
 #define NSIGS 65
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* the kernel's; glibc sets it on every action */
+#endif
 
 static struct {
 	struct sigaction act; /* what the program installed */
 	int wrapped;          /* the kernel has the trampoline for it */
+	int reset;            /* SA_RESETHAND put SIG_DFL back: act still has the flags to report */
 } table[NSIGS];
 static int table_lock;
 static sigset_t interrupting; /* siginterrupt(sig, 1): signal() installs those without SA_RESTART */
 
+static uint64_t bits(const sigset_t *s)
+{
+	uint64_t m;
+	memcpy(&m, s, sizeof(m));
+	return m;
+}
+
+/* While the handler runs, it runs for the thread the kernel would have chosen (pthread_self
+ * says so) with the mask the kernel would have given that thread. */
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction a = table[sig].act; /* a copy: the handler may install another */
 	if (a.sa_flags & SA_RESETHAND) /* the kernel has put SIG_DFL back already */
-		table[sig].wrapped = 0, table[sig].act.sa_handler = SIG_DFL;
+		table[sig].wrapped = 0, table[sig].reset = 1, table[sig].act.sa_handler = SIG_DFL;
+	struct gp_hub *h = gp_hub_peek();
+	struct gp_handler_as outer = { 0 };
+	struct gp_gt *as = NULL;
+	int to_thread = si && si->si_code == SI_TKILL; /* sent to this OS thread: whom it meant */
+	if (h) {
+		outer = h->handler;
+		if (!(as = gp_signal_receiver(h, sig, to_thread)))
+			as = h->cur;
+		uint64_t added = bits(&a.sa_mask) | (a.sa_flags & SA_NODEFER ? 0 : 1ull << (sig - 1));
+		h->handler = (struct gp_handler_as){ as, h->cur, __builtin_frame_address(0), as->sigmask | added };
+	}
 	if (a.sa_flags & SA_SIGINFO)
 		a.sa_sigaction(sig, si, uc);
 	else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN)
 		a.sa_handler(sig);
 	int e = errno;
-	struct gp_hub *h = gp_hub_peek();
-	struct gp_gt *to = NULL;
-	if (h && si && si->si_code == SI_TKILL) /* sent to this OS thread: whom it meant */
-		to = h->sig_to[sig] ? h->sig_to[sig] : h->cur;
-	gp_signal_note(sig, (a.sa_flags & SA_RESTART) != 0, to);
+	if (h)
+		h->handler = outer;
+	gp_signal_note(sig, (a.sa_flags & SA_RESTART) != 0, to_thread ? as : NULL);
 	errno = e;
 }
 
@@ -49,8 +71,14 @@ SHIM int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	struct sigaction prev;
 	gp_lock(&table_lock);
 	int r = REAL(sigaction)(sig, NULL, &prev);
-	if (r == 0 && table[sig].wrapped)
+	if (r == 0 && (table[sig].wrapped || table[sig].reset)) { /* as the program installed it */
+		int restorer = prev.sa_flags & SA_RESTORER; /* glibc's, which the kernel reports */
+		void (*now)(int) = prev.sa_handler;
 		prev = table[sig].act;
+		prev.sa_flags |= restorer;
+		if (table[sig].reset && now == SIG_DFL)
+			prev.sa_handler = SIG_DFL;
+	}
 	if (r == 0 && act) {
 		struct sigaction k = *act;
 		if (has_handler(act)) {
@@ -61,6 +89,7 @@ SHIM int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		if (r == 0) {
 			table[sig].act = *act;
 			table[sig].wrapped = has_handler(act);
+			table[sig].reset = 0;
 		}
 	}
 	gp_unlock(&table_lock);
@@ -220,37 +249,8 @@ static int sigwait_green(const sigset_t *set, siginfo_t *info, uint64_t deadline
 	return r;
 }
 
-/* A signal held for the calling green thread (sent by pthread_kill while it blocked it) is taken
- * first, as the kernel takes a thread-directed pending one: its number, with the info a tgkill
- * from this process gives; 0 when none of `set` is held. */
-static int take_held(const sigset_t *set, siginfo_t *info)
-{
-	int sig = gp_inited && gp_hub_peek() ? gp_signal_take_held(kernel_set(set)) : 0;
-	if (sig && info) {
-		memset(info, 0, sizeof(*info));
-		info->si_signo = sig;
-		info->si_code = SI_TKILL;
-		info->si_pid = getpid();
-		info->si_uid = getuid();
-	}
-	return sig;
-}
-
-SHIM int sigpending(sigset_t *set)
-{
-	int r = REAL(sigpending)(set);
-	uint64_t held = r == 0 && gp_inited && gp_hub_peek() ? gp_signal_held() : 0;
-	for (int sig = 1; held && sig <= 64; sig++)
-		if (held & (1ull << (sig - 1)))
-			sigaddset(set, sig);
-	return r;
-}
-
 SHIM int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts)
 {
-	int held = null(set) || (ts && !gp_ts_valid(ts)) ? 0 : take_held(set, info);
-	if (held)
-		return held;
 	if (!gp_on(GP_M_OS) || gp_alone() || null(set) || (ts && !ts->tv_sec && !ts->tv_nsec))
 		return REAL(sigtimedwait)(set, info, ts);
 	if (ts && !gp_ts_valid(ts))
@@ -267,11 +267,6 @@ SHIM int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 /* sigwait is never interrupted by a handler: it waits on; its error is returned, not set. */
 SHIM int sigwait(const sigset_t *set, int *sig)
 {
-	int held = null(set) ? 0 : take_held(set, NULL);
-	if (held) {
-		*sig = held;
-		return 0;
-	}
 	if (!gp_on(GP_M_OS) || gp_alone() || null(set))
 		return REAL(sigwait)(set, sig);
 	siginfo_t si;

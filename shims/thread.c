@@ -156,6 +156,8 @@ SHIM void pthread_exit(void *ret)
 SHIM pthread_t pthread_self(void)
 {
 	struct gp_gt *g = green_caller();
+	if (g && gp_unlikely(g->hub->handler.gt)) /* in a signal handler: the thread it runs for */
+		g = gp_signal_handler_as(g->hub, __builtin_frame_address(0)) ?: g;
 	return g ? (pthread_t)g : REAL(pthread_self)();
 }
 
@@ -191,6 +193,20 @@ SHIM int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	if (!green_caller())
 		return REAL(sigprocmask)(how, set, old);
 	return (int)gp_ret(set_mask(how, set, old));
+}
+
+/* The OS thread's pending signals and those pthread_kill'ed at the caller while it blocks them. */
+SHIM int sigpending(sigset_t *set)
+{
+	struct gp_gt *g = green_caller();
+	int r = REAL(sigpending)(set);
+	if (r == 0 && g) {
+		uint64_t m;
+		memcpy(&m, set, sizeof(m));
+		m |= __atomic_load_n(&g->sig_held, __ATOMIC_ACQUIRE);
+		memcpy(set, &m, sizeof(m));
+	}
+	return r;
 }
 
 /* ---- cancellation ---- */
@@ -324,8 +340,10 @@ SHIM int pthread_kill(pthread_t t, int sig)
 	struct gp_gt *g = green_thread(t);
 	if (g && sig == 0)
 		return 0; /* glibc says 0 for an ended but unjoined thread too */
-	if (g && sig > 0 && sig < 65 && gp_signal_hold(g, sig))
-		return 0; /* it blocks the signal: pending on it until it unblocks it (runtime/signal.c) */
+	uint64_t bit = sig > 0 && sig < 65 && sig != SIGKILL && sig != SIGSTOP ? 1ull << (sig - 1) : 0;
+	if (g && (g->sigmask & bit) && !(g->hub->sigwaited & bit) && g->state != GP_DONE &&
+	    gp_signal_hold(g, sig) == 0)
+		return 0; /* natively pending for that thread until it unblocks it */
 	if (g)
 		gp_signal_aim(sig, g); /* the handler's note then knows whom it was for */
 	return REAL(pthread_kill)(os_thread(t), sig);

@@ -27,3 +27,18 @@ LIB="$GP_LIB"
   run bash -c "nm -D --defined-only '$LIB' | awk '{print \$3}' | grep -c '^gp_' || true"
   assert_output 0
 }
+
+@test "every exported greenpatch_* function is declared in the header, and every declared one exported" {
+  exported=$(nm -D --defined-only "$LIB" | awk '{print $3}' | grep '^greenpatch_' | sort)
+  declared=$(grep -o '\bgreenpatch_[a-z_0-9]*(' "$ROOT/include/greenpatch.h" | tr -d '(' | sort -u)
+  assert_equal "$exported" "$declared"
+}
+
+@test "the API reference (include/API.md) is what the header makes now" {
+  run python3 "$ROOT/tools/api-doc.py" --check "$ROOT/include/greenpatch.h" "$ROOT/include/API.md"
+  assert_success
+  # each function of the header has its own entry
+  for f in $(grep -o '\bgreenpatch_[a-z][a-z_0-9]*(' "$ROOT/include/greenpatch.h" | tr -d '(' | sort -u); do
+    grep -q "^### .*\`$f\`" "$ROOT/include/API.md" || fail "no entry for $f"
+  done
+}

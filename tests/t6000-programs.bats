@@ -8,15 +8,6 @@ teardown() {
   stop "${SERVER_PID:-}"
 }
 
-# listens PID PORT: PID holds a TCP socket listening on PORT (IPv4), seen in /proc/net/tcp.
-listens() {
-  local inode
-  for inode in $(awk -v p="$(printf ':%04X' "$2")" '$2 ~ p"$" && $4 == "0A" { print $10 }' /proc/net/tcp); do
-    ls -l "/proc/$1/fd" 2>/dev/null | grep -q "socket:\[$inode\]" && return 0
-  done
-  return 1
-}
-
 # sample_threads PID FILE: while PID lives, every 10 ms, write the most OS threads seen so far to FILE.
 # Run it in the background as SAMPLER_PID (teardown stops it).
 sample_threads() {
@@ -32,20 +23,9 @@ sample_threads() {
 # http_server MODE DIR: python3 -m http.server on a free port of 127.0.0.1, serving DIR, natively
 # or under the preload; sets SERVER_PID (python itself) and port.
 http_server() {
-  local log="$BATS_TEST_TMPDIR/http.$1.log" pre=()
+  local pre=()
   [ "$1" = preload ] && pre=(env LD_PRELOAD="$GP_LIB")
-  "${pre[@]}" python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$2" >"$log" 2>&1 3>&- &
-  SERVER_PID=$!
-  port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$port" ] && listens "$SERVER_PID" "$port" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "http.server ($1) did not start:" >&2
-  cat "$log" >&2
-  return 1
+  start_server "$BATS_TEST_TMPDIR/http.$1.log" "${pre[@]}" python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$2"
 }
 
 # open_idle N: N connections to 127.0.0.1:$port that send nothing (each holds a server thread in
@@ -69,17 +49,12 @@ close_idle() {
   dir="$BATS_TEST_TMPDIR/www"
   mkdir -p "$dir" && echo "green hello" >"$dir/f.txt"
   # its log goes to a file, whose writes go to the tpool; with a pool of 0 they are made inline
-  GREENPATCH_THREADPOOL_SIZE=0 LD_PRELOAD="$GP_LIB" timeout 60 python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$dir" \
-    >"$BATS_TEST_TMPDIR/log" 2>&1 3>&- &
-  SERVER_PID=$!
-  for _ in $(seq 100); do grep -q 'port [0-9]' "$BATS_TEST_TMPDIR/log" && break; sleep 0.1; done
-  port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$BATS_TEST_TMPDIR/log" | head -n 1)
-  [ -n "$port" ]
+  start_server "$BATS_TEST_TMPDIR/log" env GREENPATCH_THREADPOOL_SIZE=0 LD_PRELOAD="$GP_LIB" \
+    python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$dir"
   run bash -c "seq 200 | xargs -P 50 -I{} curl -s -m 20 http://127.0.0.1:$port/f.txt | sort | uniq -c"
   assert_success
   assert_output --regexp '^ +200 green hello$'
-  py=$(pgrep -P "$SERVER_PID" -f http.server || echo "$SERVER_PID")
-  assert_equal "$(os_threads "$py")" 1
+  assert_equal "$(os_threads "$SERVER_PID")" 1
 }
 
 # mc REQUEST: send one memcached request on a new connection, print the reply up to the close
