@@ -1,6 +1,8 @@
-/* The .so's start: parse the environment, resolve the real functions, install the fork handler.
- * Runs from the constructor, or earlier from the first shim another library's constructor calls,
- * so that every interposed call sees one consistent configuration from the very first. */
+/* The .so's start: parse the environment, resolve the real functions, install the fork handler,
+ * lend the runtime the preload's signal table and claim GREENPATCH_DUMP_SIGNAL. Runs from the
+ * constructor, or earlier from the first shim another library's constructor calls, so that every
+ * interposed call sees one consistent configuration from the very first. The stats are printed
+ * by the destructor: after the program's atexit handlers and its libraries' destructors. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@ void gp_init(void)
 	static int started;
 	if (gp_inited || __atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
 		return;
-	char err[256];
+	char err[512];
 	unsigned mods = 0;
 	if (gp_flags_parse(secure_getenv, &mods, err, sizeof(err)) < 0) {
 		size_t n = strlen(err);
@@ -47,14 +49,27 @@ void gp_init(void)
 	gp_wrap_init();
 	gp_config.os_thread = real_self;
 	gp_config.thread_create = gp_real.pthread_create;
+	gp_config.sig_claim = gp_sig_claim;
+	gp_config.sig_program_has = gp_sig_program_has;
 	pthread_atfork(NULL, NULL, atfork_child);
 	gp_mods = mods;
 	__atomic_store_n(&gp_inited, 1, __ATOMIC_RELEASE);
+	if (mods && gp_config.dump_sig)
+		gp_sig_claim(gp_config.dump_sig, gp_dump_signal, GP_SIG_YIELD, "GREENPATCH_DUMP_SIGNAL");
 }
 
 __attribute__((constructor(101))) static void gp_ctor(void)
 {
 	gp_init();
+}
+
+__attribute__((destructor(101))) static void gp_dtor(void)
+{
+	if (!gp_mods)
+		return;
+	gp_monitor_exit();
+	if (gp_config.stats)
+		gp_stats_print(2);
 }
 
 GP_EXPORT const char *greenpatch_version(void)

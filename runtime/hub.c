@@ -28,6 +28,33 @@ void gp_tpool_atfork_child(void);
 
 #define EV_KICK UINT64_MAX /* epoll data of the hub's eventfd */
 static unsigned hubs_alive;
+struct gp_hubs gp_hubs;
+
+static void hubs_link(struct gp_hub *h)
+{
+	gp_lock(&gp_hubs.lock);
+	h->hubs_prev = NULL;
+	h->hubs_next = gp_hubs.head;
+	if (gp_hubs.head)
+		gp_hubs.head->hubs_prev = h;
+	gp_hubs.head = h;
+	gp_unlock(&gp_hubs.lock);
+}
+
+/* Its counters go to the totals in the same critical section: the stats never count a hub twice
+ * or miss one. */
+static void hubs_unlink(struct gp_hub *h)
+{
+	gp_lock(&gp_hubs.lock);
+	if (h->hubs_prev)
+		h->hubs_prev->hubs_next = h->hubs_next;
+	else
+		gp_hubs.head = h->hubs_next;
+	if (h->hubs_next)
+		h->hubs_next->hubs_prev = h->hubs_prev;
+	gp_stats_retire(h);
+	gp_unlock(&gp_hubs.lock);
+}
 
 unsigned gp_hubs_alive(void)
 {
@@ -47,6 +74,17 @@ void gp_log(const char *fmt, ...)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	gp_sys_write(2, buf, n);
+}
+
+void gp_say(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		gp_sys_write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void gp_panic(const char *fmt, ...)
@@ -101,16 +139,21 @@ static void hub_close_fds(struct gp_hub *h)
 }
 
 /* A native thread that ends takes its hub with it (its fd and memory), unless green threads it
- * spawned are still alive there: those can no longer run, and are left as they are. */
+ * spawned are still alive there: those can no longer run, and are left as they are (out of the
+ * list of hubs all the same: nobody watches or counts them any more). */
 static void hub_destroy(void *arg)
 {
 	struct gp_hub *h = arg;
 	gp_cur_hub = NULL;
+	if (!h->internal)
+		hubs_unlink(h);
+	gp_overflow_hub_gone(h);
 	if (h->nthreads > 1 || h->cur != &h->main)
 		return;
 	gp_sched_hub_gone(h);
 	hub_close_fds(h);
-	__atomic_sub_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		__atomic_sub_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
 	free(h->heap);
 	free(h->main.keys);
 	free(h->main.keyseq);
@@ -120,11 +163,17 @@ static void hub_destroy(void *arg)
 extern int __cxa_thread_atexit_impl(void (*fn)(void *), void *obj, void *dso);
 extern void *__dso_handle;
 
+GP_TLS int gp_internal_thread;
+
+/* The hub of one of greenpatch's own threads (the watchdog: libunwind takes mutexes) is not one
+ * of the program's: not listed, not counted, not alive for the deadlock check or the last-thread
+ * exit, and every call it makes is real. */
 static struct gp_hub *hub_create(void)
 {
 	struct gp_hub *h = calloc(1, sizeof(*h));
 	if (!h)
 		gp_panic("out of memory creating a hub");
+	h->internal = h->in_diag = gp_internal_thread;
 	h->epfd = h->evfd = -1;
 	h->os_thread = gp_config.os_thread ? gp_config.os_thread() : 0;
 	h->cur = &h->main;
@@ -133,10 +182,15 @@ static struct gp_hub *hub_create(void)
 	gp_sys_sigmask(SIG_BLOCK, NULL, &h->main.sigmask);
 	gp_gt_init(&h->main, h);
 	gp_cur_hub = h;
-	__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
-	h->initial = gp_tid() == GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	h->tid = gp_tid();
+	h->initial = h->tid == GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (!h->initial)
 		__cxa_thread_atexit_impl(hub_destroy, h, &__dso_handle);
+	if (!h->internal) {
+		__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
+		hubs_link(h);
+	}
+	gp_fiber_init();
 	return h;
 }
 
@@ -152,9 +206,18 @@ void gp_hub_atfork_child(void)
 	gp_tid_atfork_child();
 	gp_sync_atfork_child();
 	gp_tpool_atfork_child();
+	gp_monitor_atfork_child();
 	struct gp_hub *h = gp_cur_hub;
+	gp_hubs.lock = 0; /* another thread may have held it: it is not in this process */
+	gp_hubs.head = h;
+	gp_stats_atfork_child(h);
 	if (!h)
 		return;
+	h->hubs_next = h->hubs_prev = NULL;
+	h->tid = gp_tid();
+	h->mon_told = 0;
+	h->mon_since = 0;
+	h->diag_ready = 0; /* the watchdog is started again with the next green thread */
 	gp_sched_atfork_child(h);
 	gp_fd_atfork_child();
 	hub_close_fds(h);

@@ -215,7 +215,11 @@ static void reschedule(struct gp_hub *h)
 	cur->err = errno;
 	h->cur = next;
 	h->switches++;
+	if (gp_unlikely(gp_fiber.start != NULL)) /* AddressSanitizer in the process */
+		gp_fiber_leave(h, cur, next);
 	gp_ctx_switch(&cur->sp, next->sp);
+	if (gp_unlikely(gp_fiber.start != NULL))
+		gp_fiber_enter(h, cur);
 	/* back on cur, possibly much later, on the same OS thread */
 	if (h->zombie)
 		reap_zombie(h);
@@ -402,8 +406,9 @@ void gp_gt_init(struct gp_gt *t, struct gp_hub *h)
 	t->state = GP_RUNNING;
 	t->timer.idx = SIZE_MAX;
 	t->timer.fire = timer_wake;
-	t->id = __atomic_fetch_add(&gp_next_id, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&gp_alive, 1, __ATOMIC_RELAXED);
+	t->id = h->internal ? 0 : __atomic_fetch_add(&gp_next_id, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		gp_stats_alive(__atomic_add_fetch(&gp_alive, 1, __ATOMIC_RELAXED));
 	h->nthreads++;
 	all_link(h, t);
 }
@@ -412,6 +417,8 @@ static void gt_entry(void *arg)
 {
 	struct gp_gt *t = arg;
 	struct gp_hub *h = t->hub;
+	if (gp_unlikely(gp_fiber.start != NULL))
+		gp_fiber_enter(h, t);
 	if (h->zombie)
 		reap_zombie(h);
 	errno = 0;
@@ -425,8 +432,10 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	struct gp_stack st = { 0 };
 	size_t size = attr && attr->stack_size ? attr->stack_size : gp_config.stack_size;
 	size_t guard = attr ? attr->guard_size : SIZE_MAX;
+	if (gp_unlikely(!h->diag_ready))
+		gp_diag_spawn(h);
 	if (attr && attr->stack_addr) {
-		st = (struct gp_stack){ .map = attr->stack_addr, .size = size, .user = 1 };
+		gp_stack_user(&st, attr->stack_addr, size);
 	} else if (gp_stack_get(&st, size + sizeof(struct gp_gt) + 64, guard) < 0) {
 		return -EAGAIN;
 	}
@@ -437,6 +446,7 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = attr ? attr->detached : 0;
+	t->stack_asked = attr && !attr->stack_addr ? attr->stack_size : 0;
 	t->sigmask = attr && attr->has_sigmask ? attr->sigmask : h->cur->sigmask;
 	h->masks_differ |= t->sigmask != h->cur->sigmask;
 	memcpy(t->name, h->cur->name, sizeof(t->name));
@@ -444,6 +454,7 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	gp_ctx_init(t, gt_entry, t);
 	t->state = GP_RUNNABLE;
 	rq_push(h, t);
+	h->spawned++;
 	*out = t;
 	return 0;
 }
@@ -561,7 +572,8 @@ void gp_sched_hub_gone(struct gp_hub *h)
 {
 	gp_mutex_owner_gone(&h->main);
 	h->main.magic = 0;
-	__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
 }
 
 /* fork child: only the calling thread survives (see gp_hub_atfork_child). */

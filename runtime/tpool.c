@@ -123,15 +123,22 @@ static long inline_run(struct gp_job *j)
 
 long gp_tpool_run(struct gp_job *j)
 {
-	if (in_worker || !gp_config.tpool_size || !gp_config.thread_create)
+	struct gp_hub *h = gp_hub_peek();
+	if (in_worker || !gp_config.tpool_size || !gp_config.thread_create) {
+		if (h) /* a thread without a hub (a worker) gets none for this: not counted */
+			h->tpool_jobs++, h->tpool_inline++;
 		return inline_run(j);
-	struct gp_gt *cur = gp_self();
+	}
+	h = gp_hub();
+	h->tpool_jobs++;
+	struct gp_gt *cur = h->cur;
 	j->w = (struct gp_waiter){ .gt = cur };
 	j->next = NULL;
 	j->queued_at = gp_now();
 	gp_lock(&q.lock);
 	if (grow(j->queued_at) < 0) {
 		gp_unlock(&q.lock);
+		h->tpool_inline++;
 		return inline_run(j);
 	}
 	if (q.tail)
@@ -187,6 +194,16 @@ int gp_tpool_queued(void)
 unsigned gp_tpool_workers(void)
 {
 	return __atomic_load_n(&q.workers, __ATOMIC_RELAXED);
+}
+
+unsigned gp_tpool_queue_len(void)
+{
+	unsigned n = 0;
+	gp_lock(&q.lock);
+	for (const struct gp_job *j = q.head; j; j = j->next)
+		n++;
+	gp_unlock(&q.lock);
+	return n;
 }
 
 unsigned gp_tpool_pending(void)
