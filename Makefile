@@ -5,7 +5,7 @@ SHELL    := /bin/bash
 CC       ?= gcc
 BUILD    := build
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden -fexceptions \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden -fexceptions \
             -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Iruntime -Ipreload
 PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
 CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread

@@ -96,18 +96,18 @@ static int ours(unw_word_t ip)
 	return ip >= u.lo && ip < u.hi;
 }
 
-/* Leading frames of greenpatch are skipped; the first one after the program's frames is the green
- * thread's start, where the walk ends. */
+/* Frames of greenpatch are left out wherever they are: above the program's (the park, the shim),
+ * between them (a shim that called the real function, or back into the program), below them (the
+ * green thread's start, where the walk ends: gp_ctx_start has no caller). */
 static int collect(unw_cursor_t *c, struct gp_frame *f, int max)
 {
-	int n = 0, skipping = 1;
+	int n = 0;
 	for (int depth = 0; depth < 64 && n < max; depth++) {
 		unw_word_t ip = 0, off = 0;
 		u.get_reg(c, UNW_REG_IP, &ip);
-		if (!ip || (!skipping && ours(ip)))
+		if (!ip)
 			break;
 		if (!ours(ip)) {
-			skipping = 0;
 			f[n].ip = ip;
 			if (u.proc_name(c, f[n].name, sizeof(f[n].name), &off) < 0)
 				f[n].name[0] = 0, off = 0;

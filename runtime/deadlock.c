@@ -8,21 +8,14 @@
  * native program would hang (GREENPATCH_DEADLOCK=abort aborts instead). */
 #include "rt.h"
 #include "sys.h"
-#include <fcntl.h>
 #include <string.h>
 
 /* OS threads of the process now (/proc/self/stat field 20), read with raw syscalls. */
 static long os_threads(void)
 {
 	char buf[1024];
-	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
+	if (gp_read_file("/proc/self/stat", buf, sizeof(buf)) <= 0)
 		return -1;
-	long n = GP_SC(SYS_read, fd, buf, sizeof(buf) - 1, 0, 0, 0);
-	gp_sys_close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
 	for (int field = 2; p && field < 20; field++)
 		p = strchr(p + 1, ' ');

@@ -7,7 +7,8 @@
  * The two functions are looked up at run time: a normal build has no tie to ASan, and works with
  * an ASan-built program or an ASan build of itself; without ASan, gp_fiber.start stays NULL and
  * the switch costs one well-predicted branch on each side. The bounds of a hub's main thread
- * (the OS thread's own stack) are learned from the first finish after it switched away. */
+ * (the OS thread's own stack) are learned from the first finish after it switched away. A stack
+ * given to a new thread is unpoisoned first: the thread that had it ended inside its frames. */
 #include "rt.h"
 #include <dlfcn.h>
 
@@ -20,9 +21,11 @@ void gp_fiber_init(void)
 		return;
 	void *fin = dlsym(RTLD_DEFAULT, "__sanitizer_finish_switch_fiber");
 	void *start = dlsym(RTLD_DEFAULT, "__sanitizer_start_switch_fiber");
-	if (!start || !fin)
+	void *unpoison = dlsym(RTLD_DEFAULT, "__asan_unpoison_memory_region");
+	if (!start || !fin || !unpoison)
 		return;
 	gp_fiber.finish = (__typeof__(gp_fiber.finish))fin;
+	gp_fiber.unpoison = (__typeof__(gp_fiber.unpoison))unpoison;
 	__atomic_store_n(&gp_fiber.start, (__typeof__(gp_fiber.start))start, __ATOMIC_RELEASE);
 }
 
@@ -46,6 +49,14 @@ void gp_fiber_leave(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next)
 	h->fiber_from = cur;
 	/* an ended thread's fake stack goes with it: NULL tells ASan so */
 	gp_fiber.start(cur->state == GP_DONE ? NULL : &cur->asan_fake, lo, size);
+}
+
+/* A stack about to carry a new thread: an ended thread's frames were never returned from, so
+ * their redzones are still poisoned in ASan's shadow (a pooled stack would report them). */
+void gp_fiber_new_stack(const struct gp_stack *s)
+{
+	if (!s->user)
+		gp_fiber.unpoison((const char *)s->map + s->guard, s->size);
 }
 
 void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur)

@@ -9,6 +9,7 @@
  * word it sleeps on. */
 #include "rt.h"
 #include "sys.h"
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,17 @@ void gp_say(int fd, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		gp_sys_write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+long gp_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	long n = GP_SC(SYS_read, fd, buf, size - 1, 0, 0, 0);
+	gp_sys_close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
 }
 
 void gp_panic(const char *fmt, ...)
@@ -319,6 +331,8 @@ static const uint64_t *sleep_mask(struct gp_hub *h, uint64_t *buf)
 	return *buf != (h->cur->sigmask | h->sigwaited) ? buf : NULL;
 }
 
+static int no_pwait2; /* the kernel said ENOSYS to epoll_pwait2: ms timeouts from then on */
+
 /* One wait of the hub: in epoll, or, with nothing watched yet, on its own futex word (only
  * timers, kicks and signals can end that). */
 static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *tsp)
@@ -342,7 +356,9 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 			uint64_t k = h->cur->sigmask | h->sigwaited;
 			gp_sys_sigmask(SIG_SETMASK, &k, NULL);
 		}
-	} else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
+	} else if (__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED) ||
+		   (n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
+		__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED); /* asked once (kernels before 5.11, Valgrind) */
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
 		n = gp_sys_epoll_pwait(h->epfd, ev, GP_EVENTS, ms, mask);
 	}

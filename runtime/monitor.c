@@ -116,23 +116,12 @@ static int peek(void *dst, const void *src, size_t n)
 	return GP_SC(SYS_process_vm_readv, GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0), &l, 1, &r, 1, 0) == (long)n ? 0 : -1;
 }
 
-static long read_file(const char *path, char *buf, size_t size)
-{
-	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
-	if (fd < 0)
-		return -1;
-	long n = GP_SC(SYS_read, fd, buf, size - 1, 0, 0, 0);
-	gp_sys_close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n;
-}
-
 /* The OS thread's scheduler state (R, S, D...) and blocked signals, from /proc. */
 static char task_state(int tid, uint64_t *blocked)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	if (gp_read_file(path, buf, sizeof(buf)) <= 0)
 		return '?';
 	const char *st = strstr(buf, "\nState:"), *blk = strstr(buf, "\nSigBlk:");
 	*blocked = blk ? strtoull(blk + 8, NULL, 16) : ~0ull;
@@ -146,7 +135,7 @@ static long task_syscall(int tid, long *arg0, unsigned long *sp, unsigned long *
 	unsigned long a[6];
 	long nr;
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	if (gp_read_file(path, buf, sizeof(buf)) <= 0)
 		return -2;
 	if (sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx %lx %lx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], sp,
 		   pc) != 9)

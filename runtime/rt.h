@@ -23,6 +23,8 @@
 
 #define GP_EXPORT __attribute__((visibility("default")))
 #define GP_TLS __thread __attribute__((tls_model("initial-exec")))
+/* Code that may run before a sanitizer's runtime has started (in a sanitizer build). */
+#define GP_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
 #define gp_likely(x) __builtin_expect(!!(x), 1)
 #define gp_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -722,16 +724,20 @@ void gp_stats_alive(unsigned long alive); /* green threads alive now: the peak *
 void gp_stats_atfork_child(struct gp_hub *h);
 /* printf to fd with a raw write (at most 512 bytes a call). */
 void gp_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A small file (/proc) into buf, NUL-terminated, with raw system calls: its length or -errno. */
+long gp_read_file(const char *path, char *buf, size_t size);
 
 /* ---- AddressSanitizer's fibers (fiber.c): found at run time, so a normal build needs no ASan ---- */
 struct gp_fiber_api {
 	void (*start)(void **fake_stack_save, const void *bottom, size_t size);
 	void (*finish)(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+	void (*unpoison)(const volatile void *addr, size_t size);
 };
 extern struct gp_fiber_api gp_fiber; /* start NULL: no sanitizer in the process */
 void gp_fiber_init(void);
 void gp_fiber_leave(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next);
 void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur);
+void gp_fiber_new_stack(const struct gp_stack *s);
 
 /* ---- thread-specific data ---- */
 int gp_key_create(unsigned *key, void (*dtor)(void *));

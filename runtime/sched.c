@@ -439,6 +439,8 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	} else if (gp_stack_get(&st, size + sizeof(struct gp_gt) + 64, guard) < 0) {
 		return -EAGAIN;
 	}
+	if (gp_unlikely(gp_fiber.start != NULL))
+		gp_fiber_new_stack(&st);
 	char *top = (char *)st.map + st.guard + st.size;
 	struct gp_gt *t = (struct gp_gt *)(((uintptr_t)top - sizeof(*t)) & ~(uintptr_t)63);
 	memset(t, 0, sizeof(*t));
@@ -485,10 +487,13 @@ void gp_exit(void *ret)
 	gp_key_run_dtors(cur);
 	gp_mutex_owner_gone(cur);
 	cur->ret = ret;
-	free(cur->keys);
-	free(cur->keyseq);
+	void **keys = cur->keys; /* off the thread before free: an allocator may read its keys */
+	unsigned *keyseq = cur->keyseq;
 	cur->keys = NULL;
 	cur->keyseq = NULL;
+	cur->nkeys = 0;
+	free(keys);
+	free(keyseq);
 	h->nthreads--;
 	all_unlink(h, cur);
 	if (__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED) == 0)

@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 GREENPATCH="$ROOT/tools/greenpatch"
+CMD_LIB="$ROOT/build/libgreenpatch.so" # the library the command finds in this tree (not GP_LIB: make asan)
 
 # probe OPTIONS...: env_probe through the command, with no GREENPATCH_* or LD_PRELOAD of ours.
 probe() {
@@ -29,7 +30,7 @@ probe() {
     assert_success
     assert_equal "$(grep -c '^GREENPATCH_' <<<"$output")" 1
     assert_line "${want[$opt]}"
-    assert_line "LD_PRELOAD=$GP_LIB"
+    assert_line "LD_PRELOAD=$CMD_LIB"
   done
   declare -A value=(
     [--threadpool-size]="GREENPATCH_THREADPOOL_SIZE 7" [--tpool-wrap]="GREENPATCH_TPOOL_WRAP nosuchfn:i(i)"
@@ -52,12 +53,12 @@ probe() {
   probe --socket --time
   assert_output "GREENPATCH_SOCKET=1
 GREENPATCH_TIME=1
-LD_PRELOAD=$GP_LIB
+LD_PRELOAD=$CMD_LIB
 patched=0x14"
   probe --all --no-os --no-select
   assert_line "patched=0x1c"
   probe
-  assert_output "LD_PRELOAD=$GP_LIB
+  assert_output "LD_PRELOAD=$CMD_LIB
 patched=0x1f"
   probe --socket --no-socket # the last one wins
   assert_line "GREENPATCH_SOCKET=0"
@@ -67,9 +68,9 @@ patched=0x1f"
 @test "LD_PRELOAD: the library is appended to what is there, once" {
   run env LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6 "$GREENPATCH" -- "$PROGS/env_probe"
   assert_success
-  assert_line "LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$GP_LIB"
-  run env LD_PRELOAD="$GP_LIB" "$GREENPATCH" -- "$PROGS/env_probe"
-  assert_line "LD_PRELOAD=$GP_LIB"
+  assert_line "LD_PRELOAD=/lib/x86_64-linux-gnu/libm.so.6:$CMD_LIB"
+  run env LD_PRELOAD="$CMD_LIB" "$GREENPATCH" -- "$PROGS/env_probe"
+  assert_line "LD_PRELOAD=$CMD_LIB"
 }
 
 @test "variables the options do not name pass through; without -- the first word is the command" {

@@ -82,17 +82,13 @@ def _frame_line(level, frame):
 
 def _print_frames(first, all_frames):
     """The frames from `first` on, as gp_backtrace shows them (greenpatch's left out)."""
-    frame, shown, skipping = first, 0, True
+    frame, shown = first, 0
     while frame is not None and shown < 32:
         try:
             pc = frame.pc()
         except gdb.error:
             break
-        mine = _ours(pc)
-        if mine and not skipping and not all_frames:
-            break  # back in the runtime: the green thread's start
-        if all_frames or not mine:
-            skipping = False
+        if all_frames or not _ours(pc):
             print(_frame_line(shown, frame))
             shown += 1
         try:
