@@ -41,16 +41,6 @@ static void bounds(const struct gp_hub *h, const struct gp_gt *t, const void **l
 	}
 }
 
-void gp_fiber_leave(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next)
-{
-	const void *lo;
-	size_t size;
-	bounds(h, next, &lo, &size);
-	h->fiber_from = cur;
-	/* an ended thread's fake stack goes with it: NULL tells ASan so */
-	gp_fiber.start(cur->state == GP_DONE ? NULL : &cur->asan_fake, lo, size);
-}
-
 /* A stack about to carry a new thread: an ended thread's frames were never returned from, so
  * their redzones are still poisoned in ASan's shadow (a pooled stack would report them). */
 void gp_fiber_new_stack(const struct gp_stack *s)
@@ -69,4 +59,16 @@ void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur)
 		h->main_stack_lo = lo;
 		h->main_stack_size = size;
 	}
+}
+
+void gp_fiber_switch(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next)
+{
+	const void *lo;
+	size_t size;
+	bounds(h, next, &lo, &size);
+	h->fiber_from = cur;
+	/* an ended thread's fake stack goes with it: NULL tells ASan so */
+	gp_fiber.start(cur->state == GP_DONE ? NULL : &cur->asan_fake, lo, size);
+	gp_ctx_switch(&cur->sp, next->sp);
+	gp_fiber_enter(h, cur); /* back on cur */
 }

@@ -377,6 +377,9 @@ int gp_stack_get(struct gp_stack *s, size_t size, size_t guard);
 /* A stack the program gave (pthread_attr_setstack), made known to Valgrind. */
 void gp_stack_user(struct gp_stack *s, void *addr, size_t size);
 void gp_stack_put(struct gp_stack *s);
+/* The context switch (arch/switch-x86_64.S): saves the caller's registers on its stack, its stack
+ * pointer in *save_sp, and continues where load_sp was saved. */
+void gp_ctx_switch(void **save_sp, void *load_sp);
 /* Unmap up to `most` pooled stacks beyond gp_config.pool_max; 1 if more remain. */
 int gp_stack_trim(unsigned most);
 void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg);
@@ -735,8 +738,9 @@ struct gp_fiber_api {
 };
 extern struct gp_fiber_api gp_fiber; /* start NULL: no sanitizer in the process */
 void gp_fiber_init(void);
-void gp_fiber_leave(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next);
-void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur);
+/* The switch from cur to next with ASan told (reschedule, when gp_fiber.start is set). */
+void gp_fiber_switch(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next);
+void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur); /* a new thread's first words */
 void gp_fiber_new_stack(const struct gp_stack *s);
 
 /* ---- thread-specific data ---- */

@@ -15,8 +15,6 @@
 
 #define GP_POLL_EVERY 128
 
-void gp_ctx_switch(void **save_sp, void *load_sp);
-
 static unsigned long gp_next_id = 1;
 static unsigned long gp_alive; /* green threads alive in the process */
 GP_TLS int gp_tid_cache;
@@ -215,11 +213,10 @@ static void reschedule(struct gp_hub *h)
 	cur->err = errno;
 	h->cur = next;
 	h->switches++;
-	if (gp_unlikely(gp_fiber.start != NULL)) /* AddressSanitizer in the process */
-		gp_fiber_leave(h, cur, next);
-	gp_ctx_switch(&cur->sp, next->sp);
-	if (gp_unlikely(gp_fiber.start != NULL))
-		gp_fiber_enter(h, cur);
+	if (gp_likely(gp_fiber.start == NULL))
+		gp_ctx_switch(&cur->sp, next->sp);
+	else
+		gp_fiber_switch(h, cur, next); /* AddressSanitizer in the process */
 	/* back on cur, possibly much later, on the same OS thread */
 	if (h->zombie)
 		reap_zombie(h);
