@@ -2,18 +2,15 @@
  * tick every 10 ms: by spinning in spin_for_a_while (spin), in a real nanosleep of MS (sleep: with
  * GREENPATCH_TIME=0 a sleep blocks the OS thread), or in a real read of a pipe that a helper
  * process fills after MS (read: with GREENPATCH_OS=0). Prints what the call got and the longest
- * heartbeat gap; natively nothing blocks anyone. The heartbeat waits in poll, which stays green
- * when the time or os module is off. "own63": the program handles signal 63 (SIGRTMAX-1) itself
+ * heartbeat gap; natively nothing blocks anyone. The heartbeat (common.h) waits in poll, which
+ * stays green when the time or os module is off. "own63": the program handles signal 63 (SIGRTMAX-1) itself
  * and says how often its handler ran. usage: blocker spin|sleep|read MS [own63] */
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "common.h"
 
-static volatile int done;
-static double max_gap;
 static long ms;
 static int pipefd[2];
 static volatile int own63_ran;
@@ -21,19 +18,6 @@ static volatile int own63_ran;
 static void on63(int sig)
 {
 	own63_ran++;
-}
-
-static void *heartbeat(void *arg)
-{
-	double last = now_ms();
-	while (!done) {
-		poll(NULL, 0, 10); /* not usleep: green even with GREENPATCH_TIME=0 */
-		double t = now_ms();
-		if (t - last > max_gap)
-			max_gap = t - last;
-		last = t;
-	}
-	return arg;
 }
 
 __attribute__((noinline)) static unsigned long spin_for_a_while(double until)
@@ -84,16 +68,17 @@ int main(int argc, char **argv)
 		CHECK(write(pipefd[1], "x", 1) == 1);
 		_exit(0);
 	}
-	pthread_t hb, b;
-	CHECK(pthread_create(&hb, NULL, heartbeat, NULL) == 0);
-	poll(NULL, 0, 30);
+	hb_poll = 1; /* green even with GREENPATCH_TIME=0 */
+	hb_begin();
+	hb_mark();
+	pthread_t b;
 	CHECK(pthread_create(&b, NULL, busy, argv[1]) == 0);
 	pthread_setname_np(b, "busy");
 	CHECK(pthread_join(b, NULL) == 0);
-	done = 1;
-	CHECK(pthread_join(hb, NULL) == 0);
+	double gap = hb_gap();
+	hb_end();
 	CHECK(waitpid(child, NULL, 0) == child);
-	printf("finished, longest heartbeat gap %s %ld ms\n", max_gap >= ms * 0.8 ? ">=" : "<", (long)(ms * 0.8));
+	printf("finished, longest heartbeat gap %s %ld ms\n", gap >= ms * 0.8 ? ">=" : "<", (long)(ms * 0.8));
 	if (argc == 4)
 		printf("own handler of signal 63 ran %d times\n", own63_ran);
 	return 0;
