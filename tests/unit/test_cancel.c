@@ -156,6 +156,7 @@ static int deadlock_child(char *out, size_t len, int mode, int *status)
 	double t0 = unit_ms();
 	while (n < len - 1 && (r = read(p[0], out + n, len - 1 - n)) > 0 && unit_ms() - t0 < 3000) {
 		n += (size_t)r;
+		out[n] = 0;
 		if (strstr(out, "greenpatch: waiting on"))
 			break; /* it waits on: only a kill ends it (abort mode reads on to the EOF) */
 	}
