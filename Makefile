@@ -5,15 +5,27 @@ SHELL    := /bin/bash
 CC       ?= gcc
 BUILD    := build
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden -fexceptions \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -fPIC -fvisibility=hidden -fexceptions \
             -fno-omit-frame-pointer -D_GNU_SOURCE -Iinclude -Iruntime -Ipreload
 PROGFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -pthread
 CXXPROGFLAGS := -std=gnu++20 -O2 -g -Wall -Wextra -Wno-unused-parameter -pthread
 
 DEBS     := gcc g++ make libc6-dev libffi-dev libunwind-dev bats bats-support bats-assert procps coreutils \
-            python3 curl memcached apache2-utils iperf strace
+            python3 curl memcached apache2-utils iperf strace gdb pkg-config man-db groff-base
 BENCH_DEBS := python3-eventlet python3-gevent
 FUZZ_DEBS := clang libclang-rt-14-dev
+
+# make install: the usual layout under PREFIX, staged under DESTDIR.
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/greenpatch
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+VERSION  := $(shell sed -n 's/^\#define GREENPATCH_VERSION "\(.*\)"$$/\1/p' include/greenpatch.h)
+SONAME   := libgreenpatch.so.$(firstword $(subst ., ,$(VERSION)))
+SOFLAGS  ?=
 
 RT_SRC   := $(wildcard runtime/*.c)
 RT_ASM   := $(wildcard runtime/arch/*.S)
@@ -36,9 +48,11 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BENCH_CXX:bench/%.cc=$(BUILD)/bench/%)
 
-.PHONY: all deps bench-deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean api-doc
+.PHONY: all lib deps bench-deps fuzz-deps test unit bats demo bench soak fuzz fuzz-merge clean api-doc \
+        install uninstall valgrind asan
 all: $(BUILD)/libgreenpatch.so $(BUILD)/libgreenpatch_rt.a $(UNIT_BIN) $(PROG_BIN) $(LIB_SO) $(EX_BIN) $(BENCH_BIN) \
      $(DIFF_BIN) $(SECURE_BIN)
+lib: $(BUILD)/libgreenpatch.so
 
 # Install what is missing, only what is missing, only when root (CI and a fresh machine are root).
 # $(call install_missing,PACKAGES,STATUS): STATUS is the exit status when not root.
@@ -74,8 +88,9 @@ $(BUILD)/greenpatch.map: preload/manifest.h preload/exports.map.in
 
 $(BUILD)/libgreenpatch.so: $(SO_OBJ) $(BUILD)/libgreenpatch_rt.a $(BUILD)/greenpatch.map
 	$(CC) -shared -o $@ $(SO_OBJ) -Wl,--whole-archive $(BUILD)/libgreenpatch_rt.a -Wl,--no-whole-archive \
-	  -Wl,--version-script=$(BUILD)/greenpatch.map \
-	  -Wl,-z,now -Wl,-z,relro -lffi -ldl -pthread
+	  -Wl,--version-script=$(BUILD)/greenpatch.map -Wl,-soname,$(SONAME) \
+	  -Wl,-z,now -Wl,-z,relro $(SOFLAGS) -lffi -ldl -pthread
+	ln -sf libgreenpatch.so $(BUILD)/$(SONAME) # what a program linked with -lgreenpatch asks for
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/unit.h
 	@mkdir -p $(dir $@)
@@ -158,5 +173,46 @@ fuzz: fuzz-deps $(FUZZ_BIN)
 fuzz-merge: fuzz-deps $(FUZZ_BIN)
 	@tools/fuzz.sh merge $(FUZZERS)
 
+# make valgrind: the unit tests and the echo demo under memcheck, no error allowed.
+valgrind: all
+	@tools/valgrind.sh $(UNIT_BIN)
+
+# make asan: an AddressSanitizer + UndefinedBehaviorSanitizer build of the library (build-asan/),
+# then the whole BATS suite with it (the ASan runtime first in LD_PRELOAD).
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+asan: all
+	$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='$(ASAN_FLAGS)' SOFLAGS='-fsanitize=address,undefined' \
+	  build-asan/libgreenpatch.so
+	@tools/asan.sh build-asan/libgreenpatch.so
+
+# The library as libgreenpatch.so.VERSION, with the soname link and the -lgreenpatch link; the
+# pkg-config file and the command are written for this PREFIX each time (the command learns where
+# the library is, relative to itself).
+install: $(BUILD)/libgreenpatch.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' include/greenpatch.pc.in >$(BUILD)/greenpatch.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DATADIR)
+	install -m 755 $(BUILD)/libgreenpatch.so $(DESTDIR)$(LIBDIR)/libgreenpatch.so.$(VERSION)
+	ln -sf libgreenpatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgreenpatch.so
+	install -m 644 include/greenpatch.h $(DESTDIR)$(INCLUDEDIR)/greenpatch.h
+	install -m 644 $(BUILD)/greenpatch.pc $(DESTDIR)$(PKGCONFIGDIR)/greenpatch.pc
+	sed 's|^installed_lib=.*|installed_lib="$(shell realpath -m --relative-to=$(BINDIR) $(LIBDIR))/$(SONAME)"|' \
+	  tools/greenpatch >$(BUILD)/greenpatch.installed
+	install -m 755 $(BUILD)/greenpatch.installed $(DESTDIR)$(BINDIR)/greenpatch
+	install -m 644 doc/greenpatch.1 $(DESTDIR)$(MANDIR)/man1/greenpatch.1
+	install -m 644 doc/greenpatch.7 $(DESTDIR)$(MANDIR)/man7/greenpatch.7
+	install -m 644 tools/greenpatch-gdb.py $(DESTDIR)$(DATADIR)/greenpatch-gdb.py
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig 2>/dev/null || true; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libgreenpatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libgreenpatch.so $(DESTDIR)$(INCLUDEDIR)/greenpatch.h \
+	  $(DESTDIR)$(PKGCONFIGDIR)/greenpatch.pc $(DESTDIR)$(BINDIR)/greenpatch \
+	  $(DESTDIR)$(MANDIR)/man1/greenpatch.1 $(DESTDIR)$(MANDIR)/man7/greenpatch.7 \
+	  $(DESTDIR)$(DATADIR)/greenpatch-gdb.py
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan

@@ -24,18 +24,27 @@ static void *resolve(const char *name, const char *ver)
 extern void *gp_real_dlsym; /* wrap.c: where the dlsym stub goes for everything but wrapped names */
 
 /* The real dlsym comes first: every other resolution below goes through the dlsym stub. dlvsym is
- * not interposed. */
-static void *real_dlsym(void)
+ * not interposed. Not instrumented in a sanitizer build: AddressSanitizer's runtime calls dlsym
+ * while it starts, before its shadow memory exists. */
+GP_NO_SANITIZE static void *real_dlsym(void)
 {
 	void *p = dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
 	return p ? p : dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5");
+}
+
+/* The dlsym stub, when it is called before gp_real_init. */
+GP_NO_SANITIZE void *gp_real_dlsym_get(void)
+{
+	void *p = real_dlsym();
+	__atomic_store_n(&gp_real_dlsym, p, __ATOMIC_RELEASE);
+	return p;
 }
 
 void gp_real_init(void)
 {
 	if (gp_real_ready || __atomic_exchange_n(&resolving, 1, __ATOMIC_ACQ_REL))
 		return;
-	__atomic_store_n(&gp_real_dlsym, real_dlsym(), __ATOMIC_RELEASE);
+	gp_real_dlsym_get();
 #define GP_REAL_RESOLVE(module, ret, name, params, ver) \
 	*(void **)&gp_real.name = resolve(#name, ver);
 	GP_MANIFEST(GP_REAL_RESOLVE)

@@ -200,14 +200,20 @@ static void housekeeping(void)
 
 /* ---- dlsym ---- */
 
-/* Called by the dlsym stub first: the closure for a wrapped name, else NULL (the real dlsym). */
-void *gp_wrap_lookup(const char *name)
+static void *wrap_lookup(const char *name)
 {
-	if (!nwraps || !name)
-		return NULL;
 	rescan(); /* a program's dlsym usually follows the dlopen of what it looks into */
 	struct wrap *w = find(name);
 	return w ? w->code : NULL;
+}
+
+/* Called by the dlsym stub first: the closure for a wrapped name, else NULL (the real dlsym). Not
+ * instrumented, as real_dlsym (real.c): it may run before a sanitizer's runtime has started. */
+GP_NO_SANITIZE void *gp_wrap_lookup(const char *name)
+{
+	if (!__atomic_load_n(&nwraps, __ATOMIC_RELAXED) || !name)
+		return NULL;
+	return wrap_lookup(name);
 }
 
 static int make_closure(struct wrap *w)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <ctype.h>
+#include <signal.h>
 #include "rt.h"
 #include "config.h"
 
@@ -177,6 +178,65 @@ static int parse_deadlock(const char *v, char *err, unsigned long len)
 	return bad(err, len, "GREENPATCH_DEADLOCK", v, "off, report, abort");
 }
 
+/* GREENPATCH_HUB_BLOCKING_DETECTION: milliseconds a green thread may run without a switch. */
+static int parse_blocking(const char *v, char *err, unsigned long len)
+{
+	unsigned long long n;
+	if (!v)
+		return 0;
+	if (parse_size(v, &n) < 0 || strpbrk(v, "kKmMgG") || n > GP_BLOCK_MS_MAX)
+		return bad(err, len, "GREENPATCH_HUB_BLOCKING_DETECTION", v,
+			   "milliseconds, a whole number from 1 to 3600000, or 0 for off");
+	gp_config.block_ms = (unsigned)n;
+	return 0;
+}
+
+/* A signal by number or name: "12", "USR2", "SIGUSR2", "RTMIN+2", "SIGRTMAX-3" (any case). 0 if
+ * not a signal. */
+static int signal_number(const char *v)
+{
+	unsigned long long n;
+	if (isdigit((unsigned char)v[0]))
+		return parse_size(v, &n) == 0 && !strpbrk(v, "kKmMgG") && n >= 1 && n <= 64 ? (int)n : 0;
+	if (!strncasecmp(v, "SIG", 3))
+		v += 3;
+	for (int s = 1; s < 32; s++) {
+		const char *name = sigabbrev_np(s);
+		if (name && !strcasecmp(v, name))
+			return s;
+	}
+	int base = !strncasecmp(v, "RTMIN", 5) ? SIGRTMIN : !strncasecmp(v, "RTMAX", 5) ? SIGRTMAX : 0;
+	if (!base)
+		return 0;
+	v += 5;
+	if (!*v)
+		return base;
+	if (*v != (base == SIGRTMIN ? '+' : '-') || parse_size(v + 1, &n) < 0 || strpbrk(v + 1, "kKmMgG") ||
+	    n > (unsigned long long)(SIGRTMAX - SIGRTMIN))
+		return 0;
+	return base == SIGRTMIN ? base + (int)n : base - (int)n;
+}
+
+/* GREENPATCH_DUMP_SIGNAL: not a signal the program cannot catch, a fault (its handler is the stack
+ * overflow report's), glibc's two or greenpatch's own backtrace signal. */
+static int parse_dump_signal(const char *v, char *err, unsigned long len)
+{
+	if (!v)
+		return 0;
+	if (!strcasecmp(v, "off") || !strcmp(v, "0")) {
+		gp_config.dump_sig = 0;
+		return 0;
+	}
+	int s = signal_number(v);
+	if (!s || s == SIGKILL || s == SIGSTOP || s == SIGILL || s == SIGTRAP || s == SIGBUS || s == SIGFPE ||
+	    s == SIGSEGV || s == 32 || s == 33 || s == GP_SIG_BACKTRACE)
+		return bad(err, len, "GREENPATCH_DUMP_SIGNAL", v,
+			   "a signal name (USR2, SIGUSR1, RTMIN+1, ...) or number from 1 to 64, other than KILL, "
+			   "STOP, ILL, TRAP, BUS, FPE, SEGV, 32, 33 and 63; or off");
+	gp_config.dump_sig = s;
+	return 0;
+}
+
 int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsigned long len)
 {
 	if (parse_modules(get, mods, err, len) < 0)
@@ -194,7 +254,14 @@ int gp_flags_parse(char *(*get)(const char *), unsigned *mods, char *err, unsign
 		return bad(err, len, "GREENPATCH_THREADPOOL_SIZE", v, "a whole number from 0 to 100000");
 	if (v)
 		gp_config.tpool_size = (unsigned)n;
-	if (parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len) < 0)
+	if (parse_deadlock(get("GREENPATCH_DEADLOCK"), err, len) < 0 ||
+	    parse_blocking(get("GREENPATCH_HUB_BLOCKING_DETECTION"), err, len) < 0 ||
+	    parse_dump_signal(get("GREENPATCH_DUMP_SIGNAL"), err, len) < 0)
 		return -1;
+	v = get("GREENPATCH_STATS");
+	int stats = parse_bool(v);
+	if (stats == -2)
+		return bad(err, len, "GREENPATCH_STATS", v, BOOL_ACCEPTED);
+	gp_config.stats = stats == 1;
 	return parse_wraps(get("GREENPATCH_TPOOL_WRAP"), err, len);
 }

@@ -306,6 +306,17 @@ void gp_fd_exec_failed(void)
 	hidden_nb(1, 1);
 }
 
+unsigned gp_fd_watched_count(const struct gp_hub *h)
+{
+	unsigned n = 0;
+	for (unsigned c = 0; c < NCHUNKS; c++) {
+		struct gp_fd *chunk = __atomic_load_n(&table[c], __ATOMIC_ACQUIRE);
+		for (unsigned i = 0; chunk && i < CHUNK; i++)
+			n += chunk[i].reg_hub == h && chunk[i].reg_epoch == h->epoch;
+	}
+	return n;
+}
+
 int gp_fd_watched(struct gp_fd *f)
 {
 	struct gp_hub *h = gp_hub_peek();
@@ -384,6 +395,7 @@ static int alone(struct gp_hub *h)
 
 static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 {
+	gp_hub()->real_alone++;
 	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
 	return poll_alone(&p, 1, deadline, intr);
 }
@@ -433,6 +445,7 @@ int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 	cur->state = GP_WAITING;
 	cur->wait_what = dir == GP_RD ? "descriptor (read)" : "descriptor (write)";
 	cur->wait_obj = f;
+	cur->wait_fd = fd;
 	h->fd_waits++;
 	r = gp_park_as(deadline, GP_W_CANCEL | intr);
 	h->fd_waits--;
@@ -506,8 +519,10 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
-	if (alone(h))
+	if (alone(h)) {
+		h->real_alone++;
 		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
+	}
 	return poll_hub(h, p, n, deadline);
 }
 

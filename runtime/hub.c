@@ -9,6 +9,7 @@
  * word it sleeps on. */
 #include "rt.h"
 #include "sys.h"
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,33 @@ void gp_tpool_atfork_child(void);
 
 #define EV_KICK UINT64_MAX /* epoll data of the hub's eventfd */
 static unsigned hubs_alive;
+struct gp_hubs gp_hubs;
+
+static void hubs_link(struct gp_hub *h)
+{
+	gp_lock(&gp_hubs.lock);
+	h->hubs_prev = NULL;
+	h->hubs_next = gp_hubs.head;
+	if (gp_hubs.head)
+		gp_hubs.head->hubs_prev = h;
+	gp_hubs.head = h;
+	gp_unlock(&gp_hubs.lock);
+}
+
+/* Its counters go to the totals in the same critical section: the stats never count a hub twice
+ * or miss one. */
+static void hubs_unlink(struct gp_hub *h)
+{
+	gp_lock(&gp_hubs.lock);
+	if (h->hubs_prev)
+		h->hubs_prev->hubs_next = h->hubs_next;
+	else
+		gp_hubs.head = h->hubs_next;
+	if (h->hubs_next)
+		h->hubs_next->hubs_prev = h->hubs_prev;
+	gp_stats_retire(h);
+	gp_unlock(&gp_hubs.lock);
+}
 
 unsigned gp_hubs_alive(void)
 {
@@ -47,6 +75,28 @@ void gp_log(const char *fmt, ...)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	gp_sys_write(2, buf, n);
+}
+
+void gp_say(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		gp_sys_write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+long gp_read_file(const char *path, char *buf, size_t size)
+{
+	int fd = (int)GP_SC(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return fd;
+	long n = GP_SC(SYS_read, fd, buf, size - 1, 0, 0, 0);
+	gp_sys_close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
 }
 
 void gp_panic(const char *fmt, ...)
@@ -115,16 +165,21 @@ static void hub_close_fds(struct gp_hub *h)
 }
 
 /* A native thread that ends takes its hub with it (its fd and memory), unless green threads it
- * spawned are still alive there: those can no longer run, and are left as they are. */
+ * spawned are still alive there: those can no longer run, and are left as they are (out of the
+ * list of hubs all the same: nobody watches or counts them any more). */
 static void hub_destroy(void *arg)
 {
 	struct gp_hub *h = arg;
 	gp_cur_hub = NULL;
+	if (!h->internal)
+		hubs_unlink(h);
+	gp_overflow_hub_gone(h);
 	if (h->nthreads > 1 || h->cur != &h->main)
 		return;
 	gp_sched_hub_gone(h);
 	hub_close_fds(h);
-	__atomic_sub_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		__atomic_sub_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
 	free(h->heap);
 	free(h->main.keys);
 	free(h->main.keyseq);
@@ -134,11 +189,17 @@ static void hub_destroy(void *arg)
 extern int __cxa_thread_atexit_impl(void (*fn)(void *), void *obj, void *dso);
 extern void *__dso_handle;
 
+GP_TLS int gp_internal_thread;
+
+/* The hub of one of greenpatch's own threads (the watchdog: libunwind takes mutexes) is not one
+ * of the program's: not listed, not counted, not alive for the deadlock check or the last-thread
+ * exit, and every call it makes is real. */
 static struct gp_hub *hub_create(void)
 {
 	struct gp_hub *h = calloc(1, sizeof(*h));
 	if (!h)
 		gp_panic("out of memory creating a hub");
+	h->internal = h->in_diag = gp_internal_thread;
 	h->epfd = h->evfd = -1;
 	h->os_thread = gp_config.os_thread ? gp_config.os_thread() : 0;
 	h->cur = &h->main;
@@ -147,10 +208,15 @@ static struct gp_hub *hub_create(void)
 	gp_sys_sigmask(SIG_BLOCK, NULL, &h->main.sigmask);
 	gp_gt_init(&h->main, h);
 	gp_cur_hub = h;
-	__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
-	h->initial = gp_tid() == GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	h->tid = gp_tid();
+	h->initial = h->tid == GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	if (!h->initial)
 		__cxa_thread_atexit_impl(hub_destroy, h, &__dso_handle);
+	if (!h->internal) {
+		__atomic_add_fetch(&hubs_alive, 1, __ATOMIC_RELAXED);
+		hubs_link(h);
+	}
+	gp_fiber_init();
 	return h;
 }
 
@@ -166,9 +232,18 @@ void gp_hub_atfork_child(void)
 	gp_tid_atfork_child();
 	gp_sync_atfork_child();
 	gp_tpool_atfork_child();
+	gp_monitor_atfork_child();
 	struct gp_hub *h = gp_cur_hub;
+	gp_hubs.lock = 0; /* another thread may have held it: it is not in this process */
+	gp_hubs.head = h;
+	gp_stats_atfork_child(h);
 	if (!h)
 		return;
+	h->hubs_next = h->hubs_prev = NULL;
+	h->tid = gp_tid();
+	h->mon_told = 0;
+	h->mon_since = 0;
+	h->diag_ready = 0; /* the watchdog is started again with the next green thread */
 	gp_sched_atfork_child(h);
 	gp_fd_atfork_child();
 	hub_close_fds(h);
@@ -270,6 +345,8 @@ static const uint64_t *sleep_mask(struct gp_hub *h, uint64_t *buf)
 	return *buf != (h->cur->sigmask | h->sigwaited) ? buf : NULL;
 }
 
+static int no_pwait2; /* the kernel said ENOSYS to epoll_pwait2: ms timeouts from then on */
+
 /* One wait of the hub: in epoll, or, with nothing watched yet, on its own futex word (only
  * timers, kicks and signals can end that). */
 static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *tsp)
@@ -293,7 +370,9 @@ static long hub_wait(struct gp_hub *h, struct epoll_event *ev, struct timespec *
 			uint64_t k = h->cur->sigmask | h->sigwaited;
 			gp_sys_sigmask(SIG_SETMASK, &k, NULL);
 		}
-	} else if ((n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
+	} else if (__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED) ||
+		   (n = gp_sys_epoll_pwait2(h->epfd, ev, GP_EVENTS, tsp, mask)) == -ENOSYS) {
+		__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED); /* asked once (kernels before 5.11, Valgrind) */
 		int ms = !tsp ? -1 : (int)((gp_ts_ns(tsp) + 999999) / 1000000);
 		n = gp_sys_epoll_pwait(h->epfd, ev, GP_EVENTS, ms, mask);
 	}

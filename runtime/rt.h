@@ -18,10 +18,13 @@
 #include <sys/uio.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #define GP_EXPORT __attribute__((visibility("default")))
 #define GP_TLS __thread __attribute__((tls_model("initial-exec")))
+/* Code that may run before a sanitizer's runtime has started (in a sanitizer build). */
+#define GP_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
 #define gp_likely(x) __builtin_expect(!!(x), 1)
 #define gp_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -141,6 +144,7 @@ struct gp_stack {
 	size_t size;  /* usable bytes */
 	size_t guard; /* guard bytes below the usable part */
 	int user;     /* stack given by the program (pthread_attr_setstack): never freed or pooled */
+	unsigned vg_id; /* its id as a stack Valgrind knows (VALGRIND_STACK_REGISTER), or 0 */
 };
 
 struct gp_hub;
@@ -184,9 +188,13 @@ struct gp_gt {
 	/* robust mutexes held, released as "owner died" when the thread ends */
 	struct gp_mutex **robust;
 	unsigned nrobust, caprobust;
-	/* what the current park waits for, for the deadlock report */
+	/* what the current park waits for, for the deadlock report and the dump */
 	const char *wait_what;
 	const void *wait_obj;
+	int wait_fd;          /* the descriptor of a "descriptor (read/write)" wait */
+	size_t stack_asked;   /* pthread_attr_setstacksize's size for it, 0: the default (overflow line) */
+	uint8_t overflow_told; /* the overflow line was printed for it */
+	void *asan_fake;      /* AddressSanitizer's fake stack while it is switched out (fiber.c) */
 	uint64_t sigmask;     /* its signal mask (the kernel's 64 signals), set on the OS thread while it runs */
 	uint64_t sig_held;    /* pthread_kill'ed while it blocked them: sent when it unblocks them */
 	uint64_t sigfd_wait;  /* the signals of the signalfds it reads or polls now: not held */
@@ -331,14 +339,48 @@ struct gp_hub {
 		uint64_t mask;      /* the mask the handler runs with, as the program sees it */
 	} handler;
 	uint8_t sigwait_refs[64];
-	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), main first */
+	struct gp_gt *all;    /* every green thread of the hub (all_next/all_prev), newest first */
 	struct gp_gt main;    /* the OS thread's own context, made a green thread */
 	unsigned long os_thread; /* the OS thread's real pthread_t (gp_config.os_thread), or 0 */
 	int initial;          /* the process's initial thread (main's hub) */
+	int tid;              /* the OS thread's kernel tid */
+	struct gp_hub *hubs_next, *hubs_prev; /* gp_hubs: every hub alive */
+	int in_diag;          /* printing a report: calls it makes go real (gp_alone), nothing parks */
+	int internal;         /* the hub of one of greenpatch's own threads (see gp_internal_thread) */
+	int dump_pending;     /* GREENPATCH_DUMP_SIGNAL came: the dump is printed between picks */
+	int diag_ready;       /* gp_diag_spawn ran on this hub (the alternate signal stack) */
+	void *altstack;       /* the alternate signal stack greenpatch gave the OS thread, or NULL */
+	size_t altstack_size; /* its mapping, guard page included */
+	struct gp_gt *fiber_from;     /* AddressSanitizer (fiber.c): the thread switched away from */
+	const void *main_stack_lo;    /* and the bounds of the OS thread's own stack, once known */
+	size_t main_stack_size;
+	/* the watchdog's view (monitor.c), touched only by it, under gp_hubs.lock */
+	uint64_t mon_seen, mon_since;
+	int mon_told;
+	unsigned long mon_id; /* the thread it reported */
+	char mon_name[16];
+	/* counters (GREENPATCH_STATS; switches and polls are also the watchdog's sign of life): only
+	 * the hub's own OS thread writes them, no atomics */
 	uint64_t switches, polls;
+	uint64_t spawned, real_alone, real_nonblock, tpool_jobs, tpool_inline;
 };
 
+/* Every hub alive, for the watchdog, the stats and the gdb script (tools/greenpatch-gdb.py):
+ * linked at creation, unlinked when its OS thread ends, under `lock`. */
+struct gp_hubs {
+	int lock;
+	struct gp_hub *head;
+};
+extern struct gp_hubs gp_hubs;
+
+/* Bit 31 of a hub's sig_pending is signal 32's, glibc's SIGCANCEL, for which no program handler is
+ * ever noted: it asks the hub to print a report between picks (gp_hub_signals). */
+#define GP_SIG_DIAG_BIT (1ull << 31)
+
 extern GP_TLS struct gp_hub *gp_cur_hub;
+/* Set by a thread of greenpatch's own (the watchdog) before anything else: a hub it gets is not
+ * the program's (not listed in gp_hubs, not counted alive) and every call it makes goes real. */
+extern GP_TLS int gp_internal_thread;
 struct gp_hub *gp_hub_create(void);
 static inline struct gp_hub *gp_hub(void)      /* current OS thread's hub, created on first use */
 {
@@ -366,7 +408,12 @@ void gp_timer_run(struct gp_hub *h, uint64_t now);
 
 /* ---- stacks ---- */
 int gp_stack_get(struct gp_stack *s, size_t size, size_t guard);
+/* A stack the program gave (pthread_attr_setstack), made known to Valgrind. */
+void gp_stack_user(struct gp_stack *s, void *addr, size_t size);
 void gp_stack_put(struct gp_stack *s);
+/* The context switch (arch/switch-x86_64.S): saves the caller's registers on its stack, its stack
+ * pointer in *save_sp, and continues where load_sp was saved. */
+void gp_ctx_switch(void **save_sp, void *load_sp);
 /* Unmap up to `most` pooled stacks beyond gp_config.pool_max; 1 if more remain. */
 int gp_stack_trim(unsigned most);
 void gp_ctx_init(struct gp_gt *t, void (*entry)(void *), void *arg);
@@ -422,6 +469,8 @@ struct gp_fd *gp_fd_get(int fd);
 struct gp_fd *gp_fd_slot(int fd);
 /* A descriptor the program just created (socket, accept): fresh entry of the given kind. */
 struct gp_fd *gp_fd_new(int fd, enum gp_fd_kind kind);
+/* How many descriptors h's epoll set holds (a scan of the table: for the dump). */
+unsigned gp_fd_watched_count(const struct gp_hub *h);
 /* Is fd in the current hub's epoll set (so an arrival is sure to be reported)? */
 int gp_fd_watched(struct gp_fd *f);
 /* The program closes fd (or dup2 replaces it): waiters wake with -EBADF, epoll forgets it. */
@@ -657,6 +706,7 @@ struct gp_job {
 long gp_tpool_run(struct gp_job *j);
 unsigned gp_tpool_workers(void);
 unsigned gp_tpool_pending(void);
+unsigned gp_tpool_queue_len(void);  /* jobs waiting for a worker */
 int gp_tpool_queued(void);          /* jobs wait for a worker: the hub ticks at least every ms */
 void gp_tpool_tick(uint64_t now);   /* maybe one more worker */
 int gp_tpool_spin(const void *inbox_word); /* 1 if a completion came while looking briefly */
@@ -678,13 +728,90 @@ long gp_tpool_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long
  * as the blocking call does. Result or -errno. */
 long gp_disk_rw(int fd, struct gp_fd *f, int write, const struct iovec *iov, int cnt, long off);
 
-/* ---- the deadlock report and backtraces (deadlock.c) ---- */
+/* ---- the deadlock report (deadlock.c) ---- */
 /* Called by a hub about to wait with nothing that could wake it: reports once (and aborts with
  * GREENPATCH_DEADLOCK=abort) if every thread waits on a sync object and nothing else in the
  * process could end that. */
 void gp_deadlock_check(struct gp_hub *h);
-/* Write a backtrace of suspended green thread t (or the caller, t NULL) to fd, `indent` first. */
+
+/* ---- backtraces (backtrace.c: libunwind, loaded on first use) ---- */
+/* Write a backtrace of suspended green thread t (or the caller, t NULL) to fd, `indent` first.
+ * Frames of greenpatch itself are left out. Not for signal handlers. */
 void gp_backtrace(struct gp_gt *t, int fd, const char *indent);
+/* The frames of a thread from its registers (a ucontext_t; only the general registers are read),
+ * taken where a signal interrupted it (signal_frame: its rip is no return address), on this or
+ * another OS thread of the process, whose stack does not move meanwhile: libunwind only (no
+ * loader lock, no stdio). Returns how many, or -1 without libunwind. Then print them. */
+#define GP_FRAMES 24
+struct gp_frame {
+	uintptr_t ip;
+	unsigned long off;
+	char name[128]; /* "" when libunwind has none */
+};
+int gp_backtrace_collect(const void *uc, int signal_frame, struct gp_frame *f, int max);
+void gp_backtrace_print(const struct gp_frame *f, int n, int fd, const char *indent);
+/* Load libunwind now (before a backtrace is needed where loading is unsafe): 1 if it is there. */
+int gp_backtrace_ready(void);
+
+/* ---- diagnostics (dump.c, monitor.c, overflow.c, stats.c, fiber.c; see README, Diagnostics) ---- */
+#define GP_SIG_BACKTRACE 63       /* SIGRTMAX - 1: the watchdog asks a running thread for its registers */
+#define GP_BLOCK_MS_MAX 3600000u  /* GREENPATCH_HUB_BLOCKING_DETECTION at most: an hour */
+/* How the preload lends the runtime a signal (gp_config.sig_claim; shims/signal.c keeps the one
+ * table of what the kernel has for each signal and of what the program set). The runtime's
+ * function sees the signal on the OS thread that received it, as a handler (async-signal-safe
+ * only), and returns 1 when the signal was the runtime's, 0 to pass it on to what the program set
+ * (its handler, or the default action: SIG_DFL is put back and the signal raised again). */
+enum gp_sig_mode {
+	GP_SIG_CHAIN,  /* the function first on every delivery, then the program's (SIGSEGV) */
+	GP_SIG_SHARED, /* the same; the runtime sends it only while the program set nothing for it */
+	GP_SIG_YIELD,  /* the function only while the program set nothing: its own setting wins */
+};
+/* Something greenpatch prints (a dump, a report) runs on the hub's OS thread: mark it so that
+ * the calls it makes (libunwind reads files) go real instead of parking inside the scheduler. */
+static inline void gp_diag_enter(struct gp_hub *h) { h->in_diag++; }
+static inline void gp_diag_leave(struct gp_hub *h) { h->in_diag--; }
+/* The first green thread spawned on hub h: the alternate signal stack and the SIGSEGV claim for
+ * the stack overflow line, the watchdog (GREENPATCH_HUB_BLOCKING_DETECTION). */
+void gp_diag_spawn(struct gp_hub *h);
+/* One line for thread t: its id, name, state and what it waits for, "  thread N ..." (dump.c). */
+void gp_describe(const struct gp_gt *t, int fd);
+/* GREENPATCH_DUMP_SIGNAL's function (GP_SIG_YIELD): asks the receiving OS thread's hub for the
+ * dump (a thread without a hub passes the signal to the main thread). */
+int gp_dump_signal(int sig, siginfo_t *si, void *uc);
+/* Print every green thread of h (state, backtrace) and the hub's figures to fd. On h's OS thread. */
+void gp_dump(struct gp_hub *h, int fd);
+/* A report asked of h by a signal (GP_SIG_DIAG_BIT): print it now. */
+void gp_diag_run(struct gp_hub *h);
+/* Start the watchdog thread of GREENPATCH_HUB_BLOCKING_DETECTION (once; again in a fork child). */
+void gp_monitor_start(void);
+unsigned gp_monitor_threads(void); /* OS threads the watchdog adds to the process: 0 or 1 */
+void gp_monitor_atfork_child(void);
+void gp_monitor_exit(void); /* at exit: the closing line of an episode that just ended */
+/* The hub's OS thread ends: its alternate signal stack goes (overflow.c). */
+void gp_overflow_hub_gone(struct gp_hub *h);
+/* GREENPATCH_STATS: fold the counters of a hub whose OS thread ends into the totals (under
+ * gp_hubs.lock); print the totals. */
+void gp_stats_retire(const struct gp_hub *h);
+void gp_stats_print(int fd);
+void gp_stats_alive(unsigned long alive); /* green threads alive now: the peak */
+void gp_stats_atfork_child(struct gp_hub *h);
+/* printf to fd with a raw write (at most 512 bytes a call). */
+void gp_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A small file (/proc) into buf, NUL-terminated, with raw system calls: its length or -errno. */
+long gp_read_file(const char *path, char *buf, size_t size);
+
+/* ---- AddressSanitizer's fibers (fiber.c): found at run time, so a normal build needs no ASan ---- */
+struct gp_fiber_api {
+	void (*start)(void **fake_stack_save, const void *bottom, size_t size);
+	void (*finish)(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+	void (*unpoison)(const volatile void *addr, size_t size);
+};
+extern struct gp_fiber_api gp_fiber; /* start NULL: no sanitizer in the process */
+void gp_fiber_init(void);
+/* The switch from cur to next with ASan told (reschedule, when gp_fiber.start is set). */
+void gp_fiber_switch(struct gp_hub *h, struct gp_gt *cur, struct gp_gt *next);
+void gp_fiber_enter(struct gp_hub *h, struct gp_gt *cur); /* a new thread's first words */
+void gp_fiber_new_stack(const struct gp_stack *s);
 
 /* ---- thread-specific data ---- */
 int gp_key_create(unsigned *key, void (*dtor)(void *));
@@ -703,6 +830,14 @@ struct gp_config {
 	/* how the tpool makes its native threads: the real pthread_create (set by preload/) */
 	int (*thread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	unsigned long (*os_thread)(void); /* the calling OS thread's real pthread_t, if known */
+	unsigned block_ms;  /* GREENPATCH_HUB_BLOCKING_DETECTION: ms without a switch, 0 off */
+	int dump_sig;       /* GREENPATCH_DUMP_SIGNAL: the signal, 0 off */
+	int stats;          /* GREENPATCH_STATS: print the counters at exit */
+	/* the preload's signal table (see gp_sig_mode): lend fn the signal; 0 or -errno. NULL without
+	 * the preload: the runtime has no signal of its own. */
+	int (*sig_claim)(int sig, int (*fn)(int, siginfo_t *, void *), enum gp_sig_mode mode, const char *what);
+	/* the program set a disposition of its own for sig (so the runtime does not send it) */
+	int (*sig_program_has)(int sig);
 };
 extern struct gp_config gp_config;
 

@@ -15,8 +15,6 @@
 
 #define GP_POLL_EVERY 128
 
-void gp_ctx_switch(void **save_sp, void *load_sp);
-
 static unsigned long gp_next_id = 1;
 static unsigned long gp_alive; /* green threads alive in the process */
 GP_TLS int gp_tid_cache;
@@ -215,7 +213,10 @@ static void reschedule(struct gp_hub *h)
 	cur->err = errno;
 	h->cur = next;
 	h->switches++;
-	gp_ctx_switch(&cur->sp, next->sp);
+	if (gp_likely(gp_fiber.start == NULL))
+		gp_ctx_switch(&cur->sp, next->sp);
+	else
+		gp_fiber_switch(h, cur, next); /* AddressSanitizer in the process */
 	/* back on cur, possibly much later, on the same OS thread */
 	if (h->zombie)
 		reap_zombie(h);
@@ -419,8 +420,9 @@ void gp_gt_init(struct gp_gt *t, struct gp_hub *h)
 	t->state = GP_RUNNING;
 	t->timer.idx = SIZE_MAX;
 	t->timer.fire = timer_wake;
-	t->id = __atomic_fetch_add(&gp_next_id, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&gp_alive, 1, __ATOMIC_RELAXED);
+	t->id = h->internal ? 0 : __atomic_fetch_add(&gp_next_id, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		gp_stats_alive(__atomic_add_fetch(&gp_alive, 1, __ATOMIC_RELAXED));
 	h->nthreads++;
 	all_link(h, t);
 }
@@ -429,6 +431,8 @@ static void gt_entry(void *arg)
 {
 	struct gp_gt *t = arg;
 	struct gp_hub *h = t->hub;
+	if (gp_unlikely(gp_fiber.start != NULL))
+		gp_fiber_enter(h, t);
 	if (h->zombie)
 		reap_zombie(h);
 	errno = 0;
@@ -446,11 +450,15 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	struct gp_stack st = { 0 };
 	size_t size = attr && attr->stack_size ? attr->stack_size : gp_config.stack_size;
 	size_t guard = attr ? attr->guard_size : SIZE_MAX;
+	if (gp_unlikely(!h->diag_ready))
+		gp_diag_spawn(h);
 	if (attr && attr->stack_addr) {
-		st = (struct gp_stack){ .map = attr->stack_addr, .size = size, .user = 1 };
+		gp_stack_user(&st, attr->stack_addr, size);
 	} else if (gp_stack_get(&st, size + sizeof(struct gp_gt) + 64, guard) < 0) {
 		return -EAGAIN;
 	}
+	if (gp_unlikely(gp_fiber.start != NULL))
+		gp_fiber_new_stack(&st);
 	char *top = (char *)st.map + st.guard + st.size;
 	struct gp_gt *t = (struct gp_gt *)(((uintptr_t)top - sizeof(*t)) & ~(uintptr_t)63);
 	memset(t, 0, sizeof(*t));
@@ -458,6 +466,7 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	t->fn = fn;
 	t->arg = arg;
 	t->detached = attr ? attr->detached : 0;
+	t->stack_asked = attr && !attr->stack_addr ? attr->stack_size : 0;
 	t->sigmask = attr && attr->has_sigmask ? attr->sigmask : h->cur->sigmask;
 	h->masks_differ |= t->sigmask != h->cur->sigmask;
 	memcpy(t->name, h->cur->name, sizeof(t->name));
@@ -465,6 +474,7 @@ int gp_spawn(struct gp_gt **out, const struct gp_spawn_attr *attr, void *(*fn)(v
 	gp_ctx_init(t, gt_entry, t);
 	t->state = GP_RUNNABLE;
 	rq_push(h, t);
+	h->spawned++;
 	*out = t;
 	return 0;
 }
@@ -496,10 +506,13 @@ void gp_exit(void *ret)
 	gp_key_run_dtors(cur);
 	gp_mutex_owner_gone(cur);
 	cur->ret = ret;
-	free(cur->keys);
-	free(cur->keyseq);
+	void **keys = cur->keys; /* off the thread before free: an allocator may read its keys */
+	unsigned *keyseq = cur->keyseq;
 	cur->keys = NULL;
 	cur->keyseq = NULL;
+	cur->nkeys = 0;
+	free(keys);
+	free(keyseq);
 	h->nthreads--;
 	all_unlink(h, cur);
 	if (__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED) == 0)
@@ -590,7 +603,8 @@ void gp_sched_hub_gone(struct gp_hub *h)
 {
 	gp_mutex_owner_gone(&h->main);
 	h->main.magic = 0;
-	__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
+	if (!h->internal)
+		__atomic_sub_fetch(&gp_alive, 1, __ATOMIC_RELAXED);
 }
 
 /* fork child: only the calling thread survives (see gp_hub_atfork_child). */

@@ -62,11 +62,16 @@ static int interrupts(const struct gp_gt *t, int intr, uint64_t bit, uint64_t no
 	return intr == GP_INTR_ALWAYS || (intr == GP_INTR_RESTART && (norestart & bit));
 }
 
-/* Take the pending notes: for each signal, its receiver and whether its handler restarts. */
+/* Take the pending notes: for each signal, its receiver and whether its handler restarts. A
+ * report asked for by a signal (GP_SIG_DIAG_BIT: the dump) is printed here, and ends no wait. */
 static uint64_t take(struct gp_hub *h, uint64_t *norestart)
 {
 	uint64_t p = __atomic_exchange_n(&h->sig_pending, 0, __ATOMIC_ACQUIRE);
 	*norestart = __atomic_load_n(&h->sig_norestart, __ATOMIC_RELAXED);
+	if (gp_unlikely(p & GP_SIG_DIAG_BIT)) {
+		p &= ~GP_SIG_DIAG_BIT;
+		gp_diag_run(h);
+	}
 	return p;
 }
 

@@ -3,10 +3,20 @@
  * the mapping is not split and adjacent stacks merge into one VMA: 100,000 stacks fit under
  * vm.max_map_count), else with mprotect (two VMAs a stack). Freed stacks of the default size are
  * pooled for reuse, so create+join costs no syscall. Pages stay lazily allocated: a thread pays
- * only for the stack it touches. */
+ * only for the stack it touches.
+ *
+ * Every stack is registered with Valgrind (a client request: a few no-op instructions natively,
+ * and only when a mapping is made or unmade), so that memcheck takes a switch to it for a stack
+ * switch, not for a wild jump of the stack pointer. */
 #include "rt.h"
 #include <sys/mman.h>
 #include <unistd.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define VALGRIND_STACK_REGISTER(lo, hi) 0u
+#define VALGRIND_STACK_DEREGISTER(id) ((void)(id))
+#endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -97,7 +107,20 @@ int gp_stack_get(struct gp_stack *s, size_t size, size_t guard)
 		return -e;
 	}
 	*s = (struct gp_stack){ .map = map, .size = size, .guard = guard };
+	s->vg_id = VALGRIND_STACK_REGISTER((char *)map + guard, (char *)map + guard + size);
 	return 0;
+}
+
+void gp_stack_user(struct gp_stack *s, void *addr, size_t size)
+{
+	*s = (struct gp_stack){ .map = addr, .size = size, .user = 1 };
+	s->vg_id = VALGRIND_STACK_REGISTER(addr, (char *)addr + size);
+}
+
+static void unmap(struct gp_stack *s)
+{
+	VALGRIND_STACK_DEREGISTER(s->vg_id);
+	munmap(s->map, s->size + s->guard);
 }
 
 /* The pool keeps stacks of the default size only (the common case, and what makes reuse hit). The
@@ -106,11 +129,15 @@ int gp_stack_get(struct gp_stack *s, size_t size, size_t guard)
  * trimmed by gp_stack_trim when the hub is about to sleep anyway. */
 void gp_stack_put(struct gp_stack *s)
 {
-	if (!s->map || s->user)
+	if (!s->map)
 		return;
+	if (s->user) {
+		VALGRIND_STACK_DEREGISTER(s->vg_id);
+		return;
+	}
 	size_t dflt = round_up(gp_config.stack_size + sizeof(struct gp_gt) + 64, page_size());
 	if (s->size != dflt || s->guard != page_size()) {
-		munmap(s->map, s->size + s->guard);
+		unmap(s);
 		return;
 	}
 	struct pooled *p = (struct pooled *)((char *)s->map + s->guard + s->size) - 1;
@@ -136,7 +163,7 @@ int gp_stack_trim(unsigned most)
 		if (!p)
 			break;
 		struct gp_stack st = p->st;
-		munmap(st.map, st.size + st.guard);
+		unmap(&st);
 		done++;
 	}
 	return pool.n > gp_config.pool_max;

@@ -144,18 +144,29 @@ static long inline_run(struct gp_job *j)
 	return j->result;
 }
 
+/* A job run inline: counted in the stats of the thread's hub, if it has one (a worker has not). */
+static int inline_instead(void)
+{
+	struct gp_hub *h = gp_hub_peek();
+	if (h)
+		h->tpool_jobs++, h->tpool_inline++;
+	return -1;
+}
+
 /* Queue j for a worker, the caller about to park for it; -1 when it must run inline instead. */
 static int submit(struct gp_job *j)
 {
 	if (in_worker || !gp_config.tpool_size || !gp_config.thread_create)
-		return -1;
+		return inline_instead();
 	struct gp_gt *cur = gp_self();
+	cur->hub->tpool_jobs++;
 	j->w = (struct gp_waiter){ .gt = cur };
 	j->next = NULL;
 	j->queued_at = gp_now();
 	gp_lock(&q.lock);
 	if (grow(j->queued_at) < 0) {
 		gp_unlock(&q.lock);
+		cur->hub->tpool_inline++;
 		return -1;
 	}
 	if (j->finish) { /* the wait may end early: w on the job's own queue, under q.lock */
@@ -255,6 +266,16 @@ int gp_tpool_queued(void)
 unsigned gp_tpool_workers(void)
 {
 	return __atomic_load_n(&q.workers, __ATOMIC_RELAXED);
+}
+
+unsigned gp_tpool_queue_len(void)
+{
+	unsigned n = 0;
+	gp_lock(&q.lock);
+	for (const struct gp_job *j = q.head; j; j = j->next)
+		n++;
+	gp_unlock(&q.lock);
+	return n;
 }
 
 unsigned gp_tpool_pending(void)

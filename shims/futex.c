@@ -14,8 +14,7 @@
 /* A green wait only makes sense when the hub has others to run. */
 static int green_waiter(void)
 {
-	struct gp_hub *h;
-	return gp_on(GP_M_THREAD) && (h = gp_hub_peek()) && (h->nthreads > 1 || h->rq_head);
+	return gp_on(GP_M_THREAD) && !gp_alone();
 }
 
 static uint64_t wait_deadline(int op, const struct timespec *ts, int *bad)

@@ -262,9 +262,12 @@ SHIM int pthread_once(pthread_once_t *once, void (*init)(void))
 	return gp_once(once, init);
 }
 
+/* A sanitizer runtime's keys are the real ones: its state is per OS thread (gp_from_sanitizer). */
+#define REAL_KEYS() (!gp_on(GP_M_THREAD) || gp_from_sanitizer(__builtin_return_address(0)))
+
 SHIM int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
 {
-	if (!gp_on(GP_M_THREAD))
+	if (REAL_KEYS())
 		return REAL(pthread_key_create)(key, dtor);
 	unsigned k;
 	int r = gp_key_create(&k, dtor);
@@ -275,15 +278,15 @@ SHIM int pthread_key_create(pthread_key_t *key, void (*dtor)(void *))
 
 SHIM int pthread_key_delete(pthread_key_t key)
 {
-	return gp_on(GP_M_THREAD) ? -gp_key_delete(key) : REAL(pthread_key_delete)(key);
+	return REAL_KEYS() ? REAL(pthread_key_delete)(key) : -gp_key_delete(key);
 }
 
 SHIM void *pthread_getspecific(pthread_key_t key)
 {
-	return gp_on(GP_M_THREAD) ? gp_key_get(key) : REAL(pthread_getspecific)(key);
+	return REAL_KEYS() ? REAL(pthread_getspecific)(key) : gp_key_get(key);
 }
 
 SHIM int pthread_setspecific(pthread_key_t key, const void *v)
 {
-	return gp_on(GP_M_THREAD) ? -gp_key_set(key, v) : REAL(pthread_setspecific)(key, v);
+	return REAL_KEYS() ? REAL(pthread_setspecific)(key, v) : -gp_key_set(key, v);
 }

@@ -60,8 +60,14 @@ static inline struct gp_fd *gp_green_fd(int fd)
 	if (!gp_on(GP_M_SOCKET | GP_M_OS))
 		return NULL;
 	struct gp_fd *f = gp_fd_get(fd);
-	if (!f || f->user_nb)
+	if (!f)
 		return NULL;
+	if (gp_unlikely(f->user_nb)) { /* the program's own non-blocking I/O: a call made real */
+		struct gp_hub *h = gp_hub_peek();
+		if (h)
+			h->real_nonblock++;
+		return NULL;
+	}
 	if (f->kind == GP_FD_SOCK)
 		return gp_mods & GP_M_SOCKET ? f : NULL;
 	if (!(gp_mods & GP_M_OS) || f->unpollable || f->kind == GP_FD_INTERNAL)
@@ -73,11 +79,17 @@ struct flock;
 int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l); /* os.c */
 
 /* The calling thread is alone on its hub: nobody to run while it waits, so a call may simply
- * block in the kernel, as natively. */
+ * block in the kernel, as natively (counted as a call made real). While greenpatch prints a
+ * report on the hub's OS thread, every caller is alone: nothing may park inside the scheduler. */
 static inline int gp_alone(void)
 {
 	struct gp_hub *h = gp_hub_peek();
-	return !h || (h->nthreads == 1 && !h->rq_head);
+	if (!h)
+		return 1;
+	if (gp_likely((h->nthreads > 1 || h->rq_head) && !h->in_diag))
+		return 0;
+	h->real_alone += !h->in_diag;
+	return 1;
 }
 
 /* A relative timespec as ns, saturating to GP_NEVER. Callers validate it first. */

@@ -3,7 +3,15 @@
  * the signal on the hub so the blocking call it cuts short ends with EINTR. sigaction reports the
  * program's own handler and flags back, as if nothing stood in between. With the os module,
  * pause, sigsuspend and the sigwait family park the green thread instead of the OS thread.
- * Active whenever any module is patched; SIG_DFL and SIG_IGN are installed as they are. */
+ * Active whenever any module is patched; SIG_DFL and SIG_IGN are installed as they are.
+ *
+ * The runtime's diagnostics borrow a few signals (gp_sig_claim: SIGSEGV for the stack overflow
+ * line, SIGRTMAX-1 for the watchdog's backtraces, GREENPATCH_DUMP_SIGNAL). This table is the one
+ * place that decides what the kernel has for a signal: for a claimed one, the trampoline, which
+ * gives the runtime's function the first look (gp_sig_mode says when), then does what the program
+ * set, its handler or, for SIG_DFL, the default action itself (SIG_DFL back, the signal again).
+ * A program that sets its own action for a signal greenpatch borrowed is noticed here: for the
+ * dump signal its setting wins and greenpatch says so once. */
 #include "shim.h"
 #include "sys.h"
 #include <signal.h>
@@ -16,27 +24,123 @@
 #endif
 
 static struct {
-	struct sigaction act; /* what the program installed */
+	struct sigaction act; /* what the program installed (or what was there when greenpatch came) */
 	int wrapped;          /* the kernel has the trampoline for it */
+	int set;              /* the program set an action for it */
 	int reset;            /* SA_RESETHAND put SIG_DFL back: act still has the flags to report */
 } table[NSIGS];
 static int table_lock;
 static sigset_t interrupting; /* siginterrupt(sig, 1): signal() installs those without SA_RESTART */
 
-static uint64_t bits(const sigset_t *s)
+static struct {
+	int (*fn)(int, siginfo_t *, void *);
+	enum gp_sig_mode mode;
+	const char *what; /* the setting it serves, for the notice */
+	int told;
+} claims[NSIGS];
+
+static uint64_t kernel_set(const sigset_t *s)
 {
 	uint64_t m;
 	memcpy(&m, s, sizeof(m));
 	return m;
 }
 
-/* While the handler runs, it runs for the thread the kernel would have chosen (pthread_self
- * says so) with the mask the kernel would have given that thread. */
+static int has_handler(const struct sigaction *a)
+{
+	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+}
+
+/* Does the runtime's function get the first look at sig now? */
+static int claim_active(int sig)
+{
+	if (!claims[sig].fn)
+		return 0;
+	switch (claims[sig].mode) {
+	case GP_SIG_CHAIN: return 1;
+	case GP_SIG_SHARED: return table[sig].act.sa_handler != SIG_IGN;
+	default: return !table[sig].set || table[sig].act.sa_handler == SIG_DFL;
+	}
+}
+
+static void trampoline(int sig, siginfo_t *si, void *uc);
+
+/* What the kernel gets for sig: 1 if that is the trampoline. A claimed signal's SA_RESETHAND is
+ * done by the trampoline (the kernel's reset would drop the claim). */
+static int kernel_action(int sig, struct sigaction *k)
+{
+	const struct sigaction *p = &table[sig].act;
+	*k = *p;
+	if (claim_active(sig)) {
+		if (!has_handler(p)) {
+			k->sa_flags = SA_RESTART;
+			sigemptyset(&k->sa_mask);
+		}
+		k->sa_sigaction = trampoline;
+		k->sa_flags = (k->sa_flags | SA_SIGINFO) & ~SA_RESETHAND;
+		if (claims[sig].mode == GP_SIG_CHAIN)
+			k->sa_flags |= SA_ONSTACK; /* a stack overflow leaves no room on the stack itself */
+		return 1;
+	}
+	if (!has_handler(p))
+		return 0;
+	k->sa_sigaction = trampoline;
+	k->sa_flags |= SA_SIGINFO;
+	if (claims[sig].fn)
+		k->sa_flags &= ~SA_RESETHAND;
+	return 1;
+}
+
+/* Make the kernel's action what the table says. */
+static int install(int sig)
+{
+	struct sigaction k;
+	int wrapped = kernel_action(sig, &k);
+	int r = REAL(sigaction)(sig, &k, NULL);
+	if (r == 0)
+		table[sig].wrapped = wrapped;
+	return r;
+}
+
+/* A claimed signal the program left at SIG_DFL, and not the runtime's: what the kernel would have
+ * done. A fault comes back when the handler returns (the same instruction faults again, now with
+ * SIG_DFL: the same core dump); a sent signal is sent again, and arrives once the handler is over. */
+static void default_action(int sig, const siginfo_t *si)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigemptyset(&dfl.sa_mask);
+	REAL(sigaction)(sig, &dfl, NULL);
+	table[sig].wrapped = 0;
+	int fault = sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
+	if (!fault || !si || si->si_code <= 0)
+		GP_SC(SYS_tgkill, GP_SC(SYS_getpid, 0, 0, 0, 0, 0, 0), gp_tid(), sig, 0, 0, 0);
+}
+
+/* While the program's handler runs, it runs for the thread the kernel would have chosen
+ * (pthread_self says so) with the mask the kernel would have given that thread. */
 static void trampoline(int sig, siginfo_t *si, void *uc)
 {
+	int e = errno;
+	if (claim_active(sig) && claims[sig].fn(sig, si, uc)) {
+		errno = e;
+		return; /* the runtime's own */
+	}
 	struct sigaction a = table[sig].act; /* a copy: the handler may install another */
-	if (a.sa_flags & SA_RESETHAND) /* the kernel has put SIG_DFL back already */
-		table[sig].wrapped = 0, table[sig].reset = 1, table[sig].act.sa_handler = SIG_DFL;
+	if (a.sa_flags & SA_RESETHAND) {    /* the kernel has put SIG_DFL back already, or we do */
+		table[sig].act.sa_handler = SIG_DFL; /* the flags stay, as the kernel's do */
+		table[sig].reset = 1;
+		if (claims[sig].fn)
+			install(sig);
+		else
+			table[sig].wrapped = 0;
+	}
+	if (!has_handler(&a)) {
+		/* a fault the program ignores kills all the same: the kernel forces it to SIG_DFL */
+		if (a.sa_handler == SIG_DFL || (claims[sig].fn && si && si->si_code > 0))
+			default_action(sig, si);
+		errno = e;
+		return;
+	}
 	struct gp_hub *h = gp_hub_peek();
 	struct gp_handler_as outer = { 0 };
 	struct gp_gt *as = NULL;
@@ -45,23 +149,52 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 		outer = h->handler;
 		if (!(as = gp_signal_receiver(h, sig, to_thread)))
 			as = h->cur;
-		uint64_t added = bits(&a.sa_mask) | (a.sa_flags & SA_NODEFER ? 0 : 1ull << (sig - 1));
+		uint64_t added = kernel_set(&a.sa_mask) | (a.sa_flags & SA_NODEFER ? 0 : 1ull << (sig - 1));
 		h->handler = (struct gp_handler_as){ as, h->cur, __builtin_frame_address(0), as->sigmask | added };
 	}
 	if (a.sa_flags & SA_SIGINFO)
 		a.sa_sigaction(sig, si, uc);
-	else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN)
+	else
 		a.sa_handler(sig);
-	int e = errno;
+	e = errno;
 	if (h)
 		h->handler = outer;
 	gp_signal_note(sig, (a.sa_flags & SA_RESTART) != 0, to_thread ? as : NULL);
 	errno = e;
 }
 
-static int has_handler(const struct sigaction *a)
+/* The program takes a signal greenpatch's dump was on: said once. */
+static void notice(int sig)
 {
-	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
+	if (claims[sig].fn && claims[sig].mode == GP_SIG_YIELD && claims[sig].what && !claims[sig].told &&
+	    table[sig].act.sa_handler != SIG_DFL) {
+		claims[sig].told = 1;
+		gp_log("greenpatch: %s: the program set its own action for signal %d (SIG%s): its own wins, "
+		       "no dump on that signal",
+		       claims[sig].what, sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	}
+}
+
+int gp_sig_claim(int sig, int (*fn)(int, siginfo_t *, void *), enum gp_sig_mode mode, const char *what)
+{
+	if (sig <= 0 || sig >= NSIGS || !fn)
+		return -EINVAL;
+	gp_lock(&table_lock);
+	if (!table[sig].set && !table[sig].wrapped) /* what was there: the program's view from now on */
+		REAL(sigaction)(sig, NULL, &table[sig].act);
+	claims[sig].fn = fn;
+	claims[sig].mode = mode;
+	claims[sig].what = what;
+	int r = install(sig) < 0 ? -errno : 0;
+	if (r)
+		claims[sig].fn = NULL;
+	gp_unlock(&table_lock);
+	return r;
+}
+
+int gp_sig_program_has(int sig)
+{
+	return sig > 0 && sig < NSIGS && table[sig].act.sa_handler != SIG_DFL;
 }
 
 SHIM int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -71,25 +204,22 @@ SHIM int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	struct sigaction prev;
 	gp_lock(&table_lock);
 	int r = REAL(sigaction)(sig, NULL, &prev);
-	if (r == 0 && (table[sig].wrapped || table[sig].reset)) { /* as the program installed it */
+	if (r == 0 && (table[sig].wrapped || table[sig].reset || claims[sig].fn)) { /* as the program set it */
 		int restorer = prev.sa_flags & SA_RESTORER; /* glibc's, which the kernel reports */
-		void (*now)(int) = prev.sa_handler;
 		prev = table[sig].act;
 		prev.sa_flags |= restorer;
-		if (table[sig].reset && now == SIG_DFL)
-			prev.sa_handler = SIG_DFL;
 	}
 	if (r == 0 && act) {
-		struct sigaction k = *act;
-		if (has_handler(act)) {
-			k.sa_sigaction = trampoline;
-			k.sa_flags |= SA_SIGINFO;
-		}
-		r = REAL(sigaction)(sig, &k, NULL);
-		if (r == 0) {
-			table[sig].act = *act;
-			table[sig].wrapped = has_handler(act);
+		struct sigaction was = table[sig].act;
+		int was_set = table[sig].set;
+		table[sig].act = *act;
+		table[sig].set = 1;
+		if ((r = install(sig)) != 0) {
+			table[sig].act = was;
+			table[sig].set = was_set;
+		} else {
 			table[sig].reset = 0;
+			notice(sig);
 		}
 	}
 	gp_unlock(&table_lock);
@@ -167,13 +297,6 @@ void gp_signal_aim(int sig, struct gp_gt *to)
 __attribute__((noinline)) static int null(const volatile void *p)
 {
 	return p == NULL;
-}
-
-static uint64_t kernel_set(const sigset_t *s)
-{
-	uint64_t m;
-	memcpy(&m, s, sizeof(m));
-	return m;
 }
 
 /* Park until a handler runs for this thread (pause, sigsuspend): -EINTR, or -ECANCELED. */

@@ -5,19 +5,20 @@ load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-GP_LIB="$ROOT/build/libgreenpatch.so"
+GP_LIB="${GP_LIB:-$ROOT/build/libgreenpatch.so}" # the library (make asan names its ASan build)
+GP_PRELOAD="${GP_PRELOAD:-$GP_LIB}"               # what LD_PRELOAD gets (make asan: the ASan runtime first)
 PROGS="$ROOT/build/tests/progs"
 BENCH="$ROOT/build/bench"
 GP_TIMEOUT=${GP_TIMEOUT:-30}             # seconds for any one program run
 BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-90} # seconds for any one test, whatever it runs
 
 # gp CMD...: run CMD under the preload, bounded in time (`timeout` itself runs natively).
-gp() { timeout "$GP_TIMEOUT" env LD_PRELOAD="$GP_LIB" "$@"; }
+gp() { timeout "$GP_TIMEOUT" env LD_PRELOAD="$GP_PRELOAD" "$@"; }
 # gp_env VAR=VALUE... CMD...: the same with some GREENPATCH_* (or other) variables set.
 gp_env() {
   local vars=()
   while [[ $# -gt 0 && "$1" == *=* ]]; do vars+=("$1"); shift; done
-  timeout "$GP_TIMEOUT" env "${vars[@]}" LD_PRELOAD="$GP_LIB" "$@"
+  timeout "$GP_TIMEOUT" env "${vars[@]}" LD_PRELOAD="$GP_PRELOAD" "$@"
 }
 # native CMD...: the same program without the preload, bounded in time.
 native() { timeout "$GP_TIMEOUT" "$@"; }

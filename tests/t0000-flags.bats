@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The GREENPATCH_* flags: eventlet.monkey_patch semantics, shown by behaviour (flags_probe) and,
 # for every combination, by the public greenpatch_patched() mask; a clear one-line error with exit
-# status 2 for every bad value of every variable.
+# status 2 for every bad value of every variable (the diagnostics' too).
 
 load helpers
 
@@ -168,7 +168,7 @@ mask_table() {
 @test "every bad module value stops the program with one line naming the variable, status 2" {
   for var in ALL OS SELECT SOCKET THREAD TIME; do
     for val in maybe 2 -1 "" " 1" "1 " yes! tru y t enable 0x1 'O N' ónn; do
-      run env "GREENPATCH_$var=$val" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+      run env "GREENPATCH_$var=$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
       assert_failure 2
       assert_output "greenpatch: GREENPATCH_$var: invalid value '$val' (accepted: 1, 0, true, false, yes, no, on, off)"
     done
@@ -183,13 +183,13 @@ mask_table() {
 
 @test "bad sizes stop the program: GREENPATCH_STACK_SIZE and GREENPATCH_THREADPOOL_SIZE" {
   for val in abc -1 1x 8 5g 16383 99999999999999999999 "" 1kk k " 64k" 64k! 1.5m; do
-    run env GREENPATCH_STACK_SIZE="$val" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    run env GREENPATCH_STACK_SIZE="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
     assert_failure 2
     assert_output --regexp "^greenpatch: GREENPATCH_STACK_SIZE: invalid value '$(printf '%s' "$val" | sed 's/[.]/[.]/g')' \\(accepted: [^)]+\\)\$"
     assert_equal "${#lines[@]}" 1
   done
   for val in x -3 1k 100001 "" 99999999999999999999 " 4" 4.0 0x10; do
-    run env GREENPATCH_THREADPOOL_SIZE="$val" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    run env GREENPATCH_THREADPOOL_SIZE="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
     assert_failure 2
     assert_output --regexp "^greenpatch: GREENPATCH_THREADPOOL_SIZE: invalid value '$(printf '%s' "$val" | sed 's/[.]/[.]/g')' \\(accepted: [^)]+\\)\$"
     assert_equal "${#lines[@]}" 1
@@ -202,9 +202,37 @@ mask_table() {
     assert_success
   done
   for val in "" 1 yes warn "report " reports; do
-    run env GREENPATCH_DEADLOCK="$val" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    run env GREENPATCH_DEADLOCK="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
     assert_failure 2
     assert_output "greenpatch: GREENPATCH_DEADLOCK: invalid value '$val' (accepted: off, report, abort)"
+  done
+}
+
+@test "bad values of the diagnostics' variables stop the program with one line naming the variable, status 2" {
+  for val in "" -1 1s 100ms abc 3600001 " 100" 1k on; do
+    run env GREENPATCH_HUB_BLOCKING_DETECTION="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
+    assert_failure 2
+    assert_output "greenpatch: GREENPATCH_HUB_BLOCKING_DETECTION: invalid value '$val' (accepted: milliseconds, a whole number from 1 to 3600000, or 0 for off)"
+  done
+  for val in "" KILL SIGSTOP SEGV 11 BUS 63 32 65 USR3 "USR1 " RTMIN-1; do
+    run env GREENPATCH_DUMP_SIGNAL="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
+    assert_failure 2
+    assert_output --regexp "^greenpatch: GREENPATCH_DUMP_SIGNAL: invalid value '$val' \(accepted: a signal name [^)]*\(USR2, SIGUSR1, RTMIN\+1, \.\.\.\) or number from 1 to 64, other than KILL, STOP, ILL, TRAP, BUS, FPE, SEGV, 32, 33 and 63; or off\)\$"
+    assert_equal "${#lines[@]}" 1
+  done
+  for val in "" 2 maybe y enabled; do
+    run env GREENPATCH_STATS="$val" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
+    assert_failure 2
+    assert_output "greenpatch: GREENPATCH_STATS: invalid value '$val' (accepted: 1, 0, true, false, yes, no, on, off)"
+  done
+}
+
+@test "good values of the diagnostics' variables are accepted" {
+  for v in "GREENPATCH_HUB_BLOCKING_DETECTION=0" "GREENPATCH_HUB_BLOCKING_DETECTION=250" "GREENPATCH_DUMP_SIGNAL=off" \
+    "GREENPATCH_DUMP_SIGNAL=usr2" "GREENPATCH_DUMP_SIGNAL=SIGRTMIN+3" "GREENPATCH_DUMP_SIGNAL=10" "GREENPATCH_STATS=0"; do
+    run gp_env "$v" "$PROGS/api_info" "$GP_LIB"
+    assert_success
+    assert_output --regexp 'patched=0x1f$'
   done
 }
 
@@ -221,10 +249,10 @@ mask_table() {
 }
 
 @test "the error comes before main runs: nothing of the program is printed" {
-  run env GREENPATCH_TIME=sometimes LD_PRELOAD="$GP_LIB" timeout 30 echo program-ran
+  run env GREENPATCH_TIME=sometimes LD_PRELOAD="$GP_PRELOAD" timeout 30 echo program-ran
   assert_failure 2
   refute_output --partial program-ran
-  run env GREENPATCH_STACK_SIZE=huge LD_PRELOAD="$GP_LIB" timeout 30 echo program-ran
+  run env GREENPATCH_STACK_SIZE=huge LD_PRELOAD="$GP_PRELOAD" timeout 30 echo program-ran
   assert_failure 2
   refute_output --partial program-ran
 }

@@ -143,14 +143,14 @@ new reader: got its byte"
 @test "inherited stdin/stdout socket and listening socket are never left O_NONBLOCK" {
   run native "$PROGS/inherit_check" "$PROGS/inherit_child"
   assert_output --partial "exit=0 stdin_nonblock=0 listen_nonblock=0"
-  INHERIT_PRELOAD="$GP_LIB" run native "$PROGS/inherit_check" "$PROGS/inherit_child"
+  INHERIT_PRELOAD="$GP_PRELOAD" run native "$PROGS/inherit_check" "$PROGS/inherit_child"
   assert_success
   assert_line "child said: hello"
   assert_line "exit=0 stdin_nonblock=0 listen_nonblock=0"
 }
 
 @test "inherited sockets are not O_NONBLOCK while the program waits on them, nor after SIGKILL" {
-  INHERIT_PRELOAD="$GP_LIB" run native "$PROGS/inherit_check" -k "$PROGS/inherit_child"
+  INHERIT_PRELOAD="$GP_PRELOAD" run native "$PROGS/inherit_check" -k "$PROGS/inherit_child"
   assert_success
   assert_output "killed=1 during: stdin_nonblock=0 listen_nonblock=0 after: stdin_nonblock=0 listen_nonblock=0"
 }
@@ -160,7 +160,7 @@ new reader: got its byte"
   exec {in}<>"$BATS_TEST_TMPDIR/in" {out}<>"$BATS_TEST_TMPDIR/out"
   # cat blocks reading the empty pipe: a green read with the os module (the test's timeout and
   # teardown bound it; no `timeout` wrapper, so that CAT_PID is cat itself)
-  LD_PRELOAD="$GP_LIB" cat <&$in >&$out 3>&- &
+  LD_PRELOAD="$GP_PRELOAD" cat <&$in >&$out 3>&- &
   CAT_PID=$!
   echo hello >&$in
   read -r -t 10 line <&$out
@@ -172,7 +172,7 @@ new reader: got its byte"
   CAT_PID=
   assert_equal "$(nonblock_flag "$in")$(nonblock_flag "$out")" 00
   # a normal end: cat reads an anonymous pipe to EOF and writes to the FIFO this shell shares
-  echo bye | LD_PRELOAD="$GP_LIB" timeout 30 cat >&$out
+  echo bye | LD_PRELOAD="$GP_PRELOAD" timeout 30 cat >&$out
   read -r -t 10 line <&$out
   assert_equal "$line" bye
   assert_equal "$(nonblock_flag "$in")$(nonblock_flag "$out")" 00
@@ -197,7 +197,7 @@ new reader: got its byte"
   [[ -x "$BENCH/legacy_echo_server" && -x "$BENCH/echo_client" ]] || skip "build/bench/legacy_echo_server or echo_client not built"
   pf="$BATS_TEST_TMPDIR/port"
   # no `timeout` wrapper: SERVER_PID must be the server itself; teardown stops it
-  LD_PRELOAD="$GP_LIB" "$BENCH/legacy_echo_server" 0 "$pf" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+  LD_PRELOAD="$GP_PRELOAD" "$BENCH/legacy_echo_server" 0 "$pf" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
   SERVER_PID=$!
   wait_for_file "$pf" || fail "the server published no port"
   run timeout 60 "$BENCH/echo_client" "$(cat "$pf")" 200 20 512 "$SERVER_PID"

@@ -54,6 +54,6 @@ load helpers
 }
 
 @test "GREENPATCH_SELECT=0: the first thread in epoll_wait stops the others" {
-  run timeout 3 env GREENPATCH_SELECT=0 LD_PRELOAD="$GP_LIB" "$PROGS/epoll_loops"
+  run timeout 3 env GREENPATCH_SELECT=0 LD_PRELOAD="$GP_PRELOAD" "$PROGS/epoll_loops"
   assert_failure 124
 }

@@ -153,7 +153,7 @@ thread 2 done"
 }
 
 @test "deadlock: reported once with each thread, what it waits on and a backtrace; the program keeps waiting" {
-  run timeout 3 env LD_PRELOAD="$GP_LIB" "$PROGS/deadlock"
+  run timeout 3 env LD_PRELOAD="$GP_PRELOAD" "$PROGS/deadlock"
   assert_failure 124 # it hangs as natively, until timeout stops it
   assert_line "started"
   assert_line --partial "greenpatch: deadlock: every green thread waits and nothing can wake them"
@@ -167,11 +167,11 @@ thread 2 done"
 }
 
 @test "deadlock: GREENPATCH_DEADLOCK=abort aborts after the report, =off says nothing" {
-  run timeout 10 env GREENPATCH_DEADLOCK=abort LD_PRELOAD="$GP_LIB" "$PROGS/deadlock" sem
+  run timeout 10 env GREENPATCH_DEADLOCK=abort LD_PRELOAD="$GP_PRELOAD" "$PROGS/deadlock" sem
   assert_failure 134 # SIGABRT
   assert_line --regexp '^  thread [0-9]+ "deadlock" \(main\): waits on semaphore 0x[0-9a-f]+$'
   assert_line "greenpatch: GREENPATCH_DEADLOCK=abort: aborting"
-  run timeout 2 env GREENPATCH_DEADLOCK=off LD_PRELOAD="$GP_LIB" "$PROGS/deadlock"
+  run timeout 2 env GREENPATCH_DEADLOCK=off LD_PRELOAD="$GP_PRELOAD" "$PROGS/deadlock"
   assert_failure 124
   assert_output "started"
 }

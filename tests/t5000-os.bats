@@ -11,12 +11,12 @@ load helpers
 }
 
 @test "GREENPATCH_OS=0: a pipe read blocks the whole hub (the writer thread never runs)" {
-  run timeout 3 env GREENPATCH_OS=0 LD_PRELOAD="$GP_LIB" "$PROGS/pipes"
+  run timeout 3 env GREENPATCH_OS=0 LD_PRELOAD="$GP_PRELOAD" "$PROGS/pipes"
   assert_failure 124
 }
 
 @test "a shell pipeline with stages under the preload: all data through, pipe flags unchanged" {
-  run bash -c "seq 1 200000 | LD_PRELOAD='$GP_LIB' timeout 30 cat | LD_PRELOAD='$GP_LIB' timeout 30 cat | timeout 30 '$PROGS/count_lines'"
+  run bash -c "seq 1 200000 | LD_PRELOAD='$GP_PRELOAD' timeout 30 cat | LD_PRELOAD='$GP_PRELOAD' timeout 30 cat | timeout 30 '$PROGS/count_lines'"
   assert_success
   assert_output "lines=200000 stdin_nonblock=0"
 }

@@ -163,7 +163,7 @@ stdio_pipes() {
 @test "stdin and stdout on the test shell's terminal: a thread reads stdin, the terminal's flags unchanged after" {
   run native "$PROGS/osfd_ptyrun" 300 "$PROGS/osfd_stdio"
   local expected=$output
-  run native "$PROGS/osfd_ptyrun" 300 env LD_PRELOAD="$GP_LIB" "$PROGS/osfd_stdio"
+  run native "$PROGS/osfd_ptyrun" 300 env LD_PRELOAD="$GP_PRELOAD" "$PROGS/osfd_stdio"
   assert_success
   assert_equal "$(grep -av '^hb: ' <<<"$output")" "$(grep -av '^hb: ' <<<"$expected")"
   assert_line "stdin isatty 1 O_NONBLOCK 0, stdout isatty 1 O_NONBLOCK 0"

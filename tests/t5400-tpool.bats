@@ -52,7 +52,7 @@ WRAP='slow_call:i(i),slow_scale:d(dp)'
     ["a:i(i),a:i(i)"]="a name given twice"
   )
   for v in "${!bad[@]}"; do
-    run env GREENPATCH_TPOOL_WRAP="$v" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    run env GREENPATCH_TPOOL_WRAP="$v" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
     assert_failure 2
     assert_equal "${#lines[@]}" 1
     assert_output --partial "greenpatch: GREENPATCH_TPOOL_WRAP: ${bad[$v]} in '"
@@ -62,7 +62,7 @@ WRAP='slow_call:i(i),slow_scale:d(dp)'
 
 @test "bad GREENPATCH_THREADPOOL_SIZE values (-1, abc, above 100000) stop the program" {
   for v in -1 abc 100001 1e3 ""; do
-    run env GREENPATCH_THREADPOOL_SIZE="$v" LD_PRELOAD="$GP_LIB" timeout 30 "$PROGS/flags_probe"
+    run env GREENPATCH_THREADPOOL_SIZE="$v" LD_PRELOAD="$GP_PRELOAD" timeout 30 "$PROGS/flags_probe"
     assert_failure 2
     assert_output "greenpatch: GREENPATCH_THREADPOOL_SIZE: invalid value '$v' (accepted: a whole number from 0 to 100000)"
   done

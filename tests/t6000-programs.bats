@@ -24,7 +24,7 @@ sample_threads() {
 # or under the preload; sets SERVER_PID (python itself) and port.
 http_server() {
   local pre=()
-  [ "$1" = preload ] && pre=(env LD_PRELOAD="$GP_LIB")
+  [ "$1" = preload ] && pre=(env LD_PRELOAD="$GP_PRELOAD")
   start_server "$BATS_TEST_TMPDIR/http.$1.log" "${pre[@]}" python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$2"
 }
 
@@ -49,7 +49,7 @@ close_idle() {
   dir="$BATS_TEST_TMPDIR/www"
   mkdir -p "$dir" && echo "green hello" >"$dir/f.txt"
   # its log goes to a file, whose writes go to the tpool; with a pool of 0 they are made inline
-  start_server "$BATS_TEST_TMPDIR/log" env GREENPATCH_THREADPOOL_SIZE=0 LD_PRELOAD="$GP_LIB" \
+  start_server "$BATS_TEST_TMPDIR/log" env GREENPATCH_THREADPOOL_SIZE=0 LD_PRELOAD="$GP_PRELOAD" \
     python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$dir"
   run bash -c "seq 200 | xargs -P 50 -I{} curl -s -m 20 http://127.0.0.1:$port/f.txt | sort | uniq -c"
   assert_success
@@ -64,7 +64,7 @@ mc() { timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "$2" >&3 &&
   command -v memcached >/dev/null || skip "memcached not installed"
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 20000))
-    LD_PRELOAD="$GP_LIB" timeout 60 memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 3>&- &
+    LD_PRELOAD="$GP_PRELOAD" timeout 60 memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 4 3>&- &
     SERVER_PID=$!
     for _ in $(seq 50); do
       [ "$(mc 'version\r\nquit\r\n' | cut -c1-7)" = VERSION ] && break 2
@@ -131,7 +131,7 @@ iperf_csv_streams() {
   log="$BATS_TEST_TMPDIR/iperf-server.csv"
   for _ in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 20000))
-    LD_PRELOAD="$GP_LIB" iperf -s -B 127.0.0.1 -p "$port" -y C >"$log" 2>"$log.err" 3>&- &
+    LD_PRELOAD="$GP_PRELOAD" iperf -s -B 127.0.0.1 -p "$port" -y C >"$log" 2>"$log.err" 3>&- &
     SERVER_PID=$!
     for _ in $(seq 50); do
       listens "$SERVER_PID" "$port" && break 2

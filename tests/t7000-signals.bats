@@ -163,7 +163,7 @@ eintr() {
 term_server() {
   local out="$BATS_TEST_TMPDIR/term.$1" port line rc=0 i
   if [[ $1 == gp ]]; then
-    env LD_PRELOAD="$GP_LIB" "$PROGS/sig_term" >"$out" 3>&- &
+    env LD_PRELOAD="$GP_PRELOAD" "$PROGS/sig_term" >"$out" 3>&- &
   else
     "$PROGS/sig_term" >"$out" 3>&- &
   fi
@@ -224,7 +224,7 @@ term_server() {
   local expected=$output
   assert_line "after exec: SIGUSR1 SIG_IGN, SIGUSR2 SIG_DFL (was h2), SIGWINCH blocked 0"
   assert_line "raise and kill of the ignored SIGUSR1: still running"
-  run timeout 30 bash -c "trap '' USR1; LD_PRELOAD='$GP_LIB' exec '$PROGS/sig_actions' child"
+  run timeout 30 bash -c "trap '' USR1; LD_PRELOAD='$GP_PRELOAD' exec '$PROGS/sig_actions' child"
   assert_success
   assert_output "$expected"
 }

@@ -175,6 +175,7 @@ static int deadlock_child_timer(char *out, size_t len, int mode, int *status, in
 		if (report_ms < 0)
 			report_ms = unit_ms() - start;
 		n += (size_t)r;
+		out[n] = 0;
 		if (strstr(out, "greenpatch: waiting on"))
 			break; /* it waits on: only a kill ends it (abort mode reads on to the EOF) */
 	}

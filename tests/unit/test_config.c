@@ -1,7 +1,7 @@
 /* config.c: gp_flags_parse with a fake getenv. eventlet's monkey_patch flag table (the cases by
  * name, then all 729 settings of ALL and the five modules against an independent model), value
  * spellings in any case, every bad value (-1 and one line naming the variable), stack sizes with
- * suffixes and bounds, the thread-pool size. */
+ * suffixes and bounds, the thread-pool size, the diagnostics' settings. */
 #include "unit.h"
 #include "config.h"
 
@@ -10,8 +10,9 @@
 static const char *names[] = { "GREENPATCH_ALL",    "GREENPATCH_OS",         "GREENPATCH_SELECT",
 			       "GREENPATCH_SOCKET", "GREENPATCH_THREAD",     "GREENPATCH_TIME",
 			       "GREENPATCH_STACK_SIZE", "GREENPATCH_THREADPOOL_SIZE", "GREENPATCH_DEADLOCK",
-			       "GREENPATCH_TPOOL_WRAP" };
-#define NVARS 10
+			       "GREENPATCH_TPOOL_WRAP", "GREENPATCH_HUB_BLOCKING_DETECTION",
+			       "GREENPATCH_DUMP_SIGNAL", "GREENPATCH_STATS" };
+#define NVARS 13
 static const char *values[NVARS];
 static int lookups_of_others;
 
@@ -325,6 +326,76 @@ TEST(tpool_wrap_entries)
 		if (strncmp(err, want, strlen(want)))
 			UNIT_FAILED("'%s': \"%s\", want it to start \"%s\"", bad[i].v, err, want);
 	}
+}
+
+TEST(hub_blocking_detection_milliseconds)
+{
+	static const struct {
+		const char *v;
+		unsigned ms;
+	} good[] = { { "100", 100 }, { "1", 1 }, { "0", 0 }, { "3600000", 3600000 }, { "0100", 100 } };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char s[64];
+		gp_config.block_ms = 7;
+		snprintf(s, sizeof(s), "HUB_BLOCKING_DETECTION=%s", good[i].v);
+		CHECK_EQ(P(s), ALL5);
+		CHECK_EQ(gp_config.block_ms, good[i].ms);
+	}
+	static const char *bad[] = { "", "-1", "+5", "3600001", "1s", "100ms", "1k", "0.5", " 100", "on", "yes",
+				     "99999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_bad("GREENPATCH_HUB_BLOCKING_DETECTION", bad[i]);
+	char err[512];
+	CHECK_EQ(parse_one("GREENPATCH_HUB_BLOCKING_DETECTION", "soon", err, sizeof(err)), -1);
+	CHECK_STR(err, "greenpatch: GREENPATCH_HUB_BLOCKING_DETECTION: invalid value 'soon' (accepted: milliseconds, a "
+		       "whole number from 1 to 3600000, or 0 for off)");
+	gp_config.block_ms = 0;
+}
+
+TEST(dump_signal_names_and_numbers)
+{
+	const struct {
+		const char *v;
+		int sig;
+	} good[] = { /* not static: SIGRTMIN is a function call */ { "USR2", SIGUSR2 },     { "SIGUSR1", SIGUSR1 }, { "usr1", SIGUSR1 },  { "sigwinch", SIGWINCH },
+		     { "12", 12 },	      { "64", 64 },	      { "RTMIN", SIGRTMIN }, { "RTMIN+2", SIGRTMIN + 2 },
+		     { "SIGRTMAX-2", SIGRTMAX - 2 }, { "HUP", SIGHUP }, { "quit", SIGQUIT }, { "off", 0 },
+		     { "OFF", 0 },	      { "0", 0 },	      { "ABRT", SIGABRT },   { "TERM", SIGTERM } };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char s[64];
+		gp_config.dump_sig = -1;
+		snprintf(s, sizeof(s), "DUMP_SIGNAL=%s", good[i].v);
+		CHECK_EQ(P(s), ALL5);
+		if (gp_config.dump_sig != good[i].sig)
+			UNIT_FAILED("DUMP_SIGNAL=%s: got %d, want %d", good[i].v, gp_config.dump_sig, good[i].sig);
+	}
+	static const char *bad[] = { "", "KILL", "SIGSTOP", "9", "19", "SEGV", "11", "BUS", "FPE", "ILL", "TRAP",
+				     "32", "33", "63", "65", "-1", "USR3", "SIG", "RTMIN-1", "RTMAX+1", "RTMIN+31",
+				     "SIGUSR1 ", "1k", "usr", "12x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_bad("GREENPATCH_DUMP_SIGNAL", bad[i]);
+	char err[512];
+	CHECK_EQ(parse_one("GREENPATCH_DUMP_SIGNAL", "SIGKILL", err, sizeof(err)), -1);
+	CHECK(!strncmp(err, "greenpatch: GREENPATCH_DUMP_SIGNAL: invalid value 'SIGKILL' (accepted: a signal name", 83));
+	CHECK(err[strlen(err) - 1] == ')'); /* whole: not cut by the buffer */
+	gp_config.dump_sig = 0;
+}
+
+TEST(stats_flag)
+{
+	static const char *on[] = { "1", "true", "YES", "on" }, *off[] = { "0", "false", "No", "OFF" };
+	for (int i = 0; i < 4; i++) {
+		char s[64];
+		snprintf(s, sizeof(s), "STATS=%s", on[i]);
+		CHECK_EQ(P(s), ALL5);
+		CHECK_EQ(gp_config.stats, 1);
+		snprintf(s, sizeof(s), "STATS=%s", off[i]);
+		CHECK_EQ(P(s), ALL5);
+		CHECK_EQ(gp_config.stats, 0);
+	}
+	static const char *bad[] = { "", "2", "maybe", "y", " 1" };
+	for (int i = 0; i < 5; i++)
+		expect_bad("GREENPATCH_STATS", bad[i]);
 }
 
 TEST(reads_only_through_the_given_getenv)

@@ -14,6 +14,8 @@
  * bounded by alarm(30); each child by an alarm of 10 s or what is left of the 30, whichever is
  * less, and a child killed by it is reported as a time-limit failure.
  * `UNIT_NOFORK=1` runs everything in one process (for gdb); arguments name the tests to run.
+ * Under a slower runner (make valgrind): `UNIT_TIME_SCALE=N` multiplies both time limits, and
+ * `UNIT_SKIP="name ..."` skips the named tests (those whose assertions are about timing).
  *
  * The OS thread's own context is the hub's main green thread: a test body may park (join, sleep,
  * lock) and the green threads it spawned run meanwhile. */
@@ -160,6 +162,24 @@ static pid_t unit_child;
 static const char *unit_running;
 static int unit_pass, unit_fail;
 
+static int unit_scale(void)
+{
+	const char *s = getenv("UNIT_TIME_SCALE");
+	int n = s ? atoi(s) : 1;
+	return n > 0 ? n : 1;
+}
+
+/* Named in UNIT_SKIP (space-separated)? */
+static int unit_skipped(const char *name)
+{
+	const char *s = getenv("UNIT_SKIP");
+	size_t n = strlen(name);
+	for (const char *p = s ? strstr(s, name) : NULL; p; p = strstr(p + 1, name))
+		if ((p == s || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
 static void unit_on_alarm(int sig)
 {
 	(void)sig;
@@ -167,7 +187,8 @@ static void unit_on_alarm(int sig)
 		kill(unit_child, SIGKILL);
 	char buf[256];
 	int n = snprintf(buf, sizeof(buf), "FAIL %s (the binary's %d s time limit ran out)\n%d passed, %d failed\n",
-			 unit_running ? unit_running : "?", UNIT_BINARY_SECONDS, unit_pass, unit_fail + 1);
+			 unit_running ? unit_running : "?", UNIT_BINARY_SECONDS * unit_scale(), unit_pass,
+			 unit_fail + 1);
 	(void)!write(1, buf, (size_t)n);
 	_exit(1);
 }
@@ -205,8 +226,8 @@ static int unit_run_one(const struct unit_test *t, int nofork, time_t end, char 
 	}
 	if (pid == 0) {
 		signal(SIGALRM, SIG_DFL); /* the child dies of its alarm; the parent reports it */
-		long left = (long)(end - time(NULL)) - 1;
-		alarm(left > UNIT_TEST_SECONDS ? UNIT_TEST_SECONDS : left > 1 ? (unsigned)left : 1);
+		long left = (long)(end - time(NULL)) - 1, most = UNIT_TEST_SECONDS * unit_scale();
+		alarm(left > most ? (unsigned)most : left > 1 ? (unsigned)left : 1);
 		t->fn();
 		fflush(stdout);
 		fflush(stderr);
@@ -230,15 +251,19 @@ static int unit_run_one(const struct unit_test *t, int nofork, time_t end, char 
 static int run_tests(int argc, char **argv)
 {
 	int nofork = getenv("UNIT_NOFORK") && *getenv("UNIT_NOFORK") == '1';
-	time_t end = time(NULL) + UNIT_BINARY_SECONDS;
+	time_t end = time(NULL) + UNIT_BINARY_SECONDS * unit_scale();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGALRM, unit_on_alarm);
-	alarm(UNIT_BINARY_SECONDS);
+	alarm((unsigned)(UNIT_BINARY_SECONDS * unit_scale()));
 	qsort(unit_tests, (size_t)unit_count, sizeof(unit_tests[0]), unit_by_line);
 	for (int i = 0; i < unit_count; i++) {
 		const struct unit_test *t = &unit_tests[i];
 		if (!unit_selected(argc, argv, t->name))
 			continue;
+		if (unit_skipped(t->name)) {
+			printf("skip %s (UNIT_SKIP)\n", t->name);
+			continue;
+		}
 		char why[160];
 		unit_running = t->name;
 		int ok = unit_run_one(t, nofork, end, why, sizeof(why));
