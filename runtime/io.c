@@ -71,7 +71,11 @@ static long pipe_polled(int fd, struct gp_fd *f, int write, struct msghdr *m)
 static long pipe_once(int fd, struct gp_fd *f, int write, struct gp_io *a)
 {
 	struct msghdr *m = a->msg;
-	if (gp_likely(!f->no_nowait)) {
+	/* Not for a character device's read: with RWF_NOWAIT /dev/zero, /dev/urandom and the like
+	 * stop early whenever the scheduler wants the CPU back (IOCB_NOWAIT in read_iter_zero), a short
+	 * count a blocking read never gives. poll says such devices are always ready, so the polled
+	 * call costs one syscall more and reads in full. (A short write is retried: writes move all.) */
+	if (gp_likely(!f->no_nowait) && (write || f->kind != GP_FD_CHR)) {
 		long r = write ? gp_sys_pwritev2(fd, m->msg_iov, (int)m->msg_iovlen, RWF_NOWAIT)
 			       : gp_sys_preadv2(fd, m->msg_iov, (int)m->msg_iovlen, RWF_NOWAIT);
 		if (r != -EOPNOTSUPP)
