@@ -5,7 +5,7 @@
  *
  * Input format (fuzz_env, and the seeds in corpus/env/): records "NAME=VALUE" separated by NUL
  * bytes, NAME without the GREENPATCH_ prefix (ALL, OS, SELECT, SOCKET, THREAD, TIME, STACK_SIZE,
- * THREADPOOL_SIZE, DEADLOCK, TPOOL_WRAP); a value may hold any byte but NUL (as an environment
+ * THREADPOOL_SIZE, DEADLOCK, TPOOL_WRAP, HUB_BLOCKING_DETECTION, DUMP_SIGNAL, STATS); a value may hold any byte but NUL (as an environment
  * string can), newlines and escape sequences included; a later record of a name wins, as a later
  * putenv would; records naming nothing are ignored. */
 #include <stdint.h>
@@ -18,13 +18,19 @@
 
 struct gp_config gp_config; /* config.c's only outside reference (runtime/stack.c defines it) */
 
-#define NVARS 10
+/* The diagnostics' three come last, so that the first byte of a fuzz_value seed still chooses
+ * the variable it chose before they were added (modulo 13 now); fz_order is the parser's order. */
+#define NVARS 13
 static const char *const fz_names[NVARS] = {
 	"GREENPATCH_ALL",    "GREENPATCH_OS",         "GREENPATCH_SELECT",          "GREENPATCH_SOCKET",
 	"GREENPATCH_THREAD", "GREENPATCH_TIME",       "GREENPATCH_STACK_SIZE",      "GREENPATCH_THREADPOOL_SIZE",
-	"GREENPATCH_DEADLOCK", "GREENPATCH_TPOOL_WRAP",
+	"GREENPATCH_DEADLOCK", "GREENPATCH_TPOOL_WRAP", "GREENPATCH_HUB_BLOCKING_DETECTION",
+	"GREENPATCH_DUMP_SIGNAL", "GREENPATCH_STATS",
 };
-enum { V_ALL, V_OS, V_SELECT, V_SOCKET, V_THREAD, V_TIME, V_STACK, V_POOL, V_DEADLOCK, V_WRAP };
+enum { V_ALL, V_OS, V_SELECT, V_SOCKET, V_THREAD, V_TIME, V_STACK, V_POOL, V_DEADLOCK, V_WRAP, V_BLOCK, V_DUMP,
+       V_STATS };
+static const int fz_order[NVARS] = { V_ALL,	 V_OS,	  V_SELECT, V_SOCKET, V_THREAD, V_TIME, V_STACK,
+				     V_POOL,	 V_DEADLOCK, V_BLOCK,  V_DUMP,	 V_STATS,  V_WRAP };
 static char *fz_vals[NVARS];
 static long fz_other_lookups;
 
@@ -51,7 +57,7 @@ static char *fz_getenv(const char *name)
 struct fz_result {
 	int rc;
 	unsigned mods;
-	char err[256];
+	char err[512];
 	struct gp_config cfg;
 	int nwraps;
 	struct gp_wrap_spec wraps[GP_WRAP_MAX];
@@ -60,12 +66,12 @@ struct fz_result {
 static const struct gp_config fz_defaults = { .stack_size = 256 * 1024, .pool_max = 1024, .deadlock = 1,
 					      .tpool_size = 20 };
 
-/* Parse the current fz_vals as preload/init.c does (a 256-byte error buffer), from the defaults.
+/* Parse the current fz_vals as preload/init.c does (a 512-byte error buffer), from the defaults.
  * The error buffer has a guard after it: nothing may be written past the length given. */
 static void fz_parse(struct fz_result *r)
 {
 	struct {
-		char err[256];
+		char err[512];
 		char guard[64];
 	} b;
 	memset(&b, 0x5a, sizeof(b));
@@ -120,6 +126,42 @@ static long double fz_model_size(const char *v, int suffix_ok)
 	return n > 18446744073709551615.0L ? -1 : n;
 }
 
+/* GREENPATCH_DUMP_SIGNAL: "off" (any case) or "0": 0; a number 1..64 (digits only); a name of
+ * signals 1..31 as glibc abbreviates them (sigabbrev_np: 29 is POLL), with or without "SIG", in
+ * any case; RTMIN, RTMIN+n, RTMAX, RTMAX-n within the real-time range. -1 if it is none of these
+ * or a signal the dump cannot take (KILL, STOP, the faults, glibc's 32 and 33, greenpatch's 63). */
+static int fz_model_dump_signal(const char *v)
+{
+	static const char *const names[32] = { NULL,   "HUP",  "INT",	"QUIT", "ILL",	  "TRAP", "ABRT", "BUS",
+					      "FPE",  "KILL", "USR1", "SEGV", "USR2",   "PIPE", "ALRM", "TERM",
+					      "STKFLT", "CHLD", "CONT", "STOP", "TSTP",   "TTIN", "TTOU", "URG",
+					      "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR",  "SYS" };
+	if (!strcasecmp(v, "off") || !strcmp(v, "0"))
+		return 0;
+	int s = 0;
+	long double n;
+	if (*v >= '0' && *v <= '9') {
+		s = (n = fz_model_size(v, 0)) >= 1 && n <= 64 ? (int)n : 0;
+	} else {
+		const char *name = strncasecmp(v, "SIG", 3) ? v : v + 3;
+		for (int i = 1; i < 32 && !s; i++)
+			if (!strcasecmp(name, names[i]))
+				s = i;
+		int lo = SIGRTMIN, hi = SIGRTMAX;
+		if (!s && (!strncasecmp(name, "RTMIN", 5) || !strncasecmp(name, "RTMAX", 5))) {
+			int min = (name[4] | 0x20) == 'n', base = min ? lo : hi;
+			if (!name[5])
+				s = base;
+			else if (name[5] == (min ? '+' : '-') && (n = fz_model_size(name + 6, 0)) >= 0 && n <= hi - lo)
+				s = min ? base + (int)n : base - (int)n;
+		}
+	}
+	if (!s || s == 9 || s == 19 || s == 4 || s == 5 || s == 7 || s == 8 || s == 11 || s == 32 || s == 33 ||
+	    s == 63)
+		return -1;
+	return s;
+}
+
 /* eventlet.monkey_patch's table: ALL unset -> on unless some module is set true. */
 static unsigned fz_model_mask(int all, const int mod[5])
 {
@@ -138,7 +180,7 @@ static unsigned fz_model_mask(int all, const int mod[5])
 /* ---- properties of any result ---- */
 
 /* The error line: one line, no control characters, "greenpatch: <VAR>: ..." naming a variable
- * that is set, and whole (it fits the 256 bytes init.c gives it: it ends with ')'). */
+ * that is set, and whole (it fits the 512 bytes init.c gives it: it ends with ')'). */
 static int fz_check_error(const struct fz_result *r)
 {
 	size_t n = strnlen(r->err, sizeof(r->err));
@@ -265,7 +307,9 @@ static int fz_model_ok(int i)
 	case V_POOL: return (n = fz_model_size(v, 0)) >= 0 && n <= 100000;
 	case V_DEADLOCK: return !strcasecmp(v, "off") || !strcasecmp(v, "report") || !strcasecmp(v, "abort");
 	case V_WRAP: return fz_model_wrap_ok(v);
-	default: return fz_model_bool(v) != -2;
+	case V_BLOCK: return (n = fz_model_size(v, 0)) >= 0 && n <= 3600000;
+	case V_DUMP: return fz_model_dump_signal(v) >= 0;
+	default: return fz_model_bool(v) != -2; /* the modules, STATS */
 	}
 }
 
@@ -285,9 +329,9 @@ static void fz_verify(void)
 {
 	static struct fz_result r;
 	int first_bad = -1;
-	for (int i = 0; i < NVARS && first_bad < 0; i++)
-		if (!fz_model_ok(i))
-			first_bad = i;
+	for (int k = 0; k < NVARS && first_bad < 0; k++)
+		if (!fz_model_ok(fz_order[k]))
+			first_bad = fz_order[k];
 	fz_parse_twice(&r);
 	if (r.rc != 0) {
 		FZ_CHECK(r.rc == -1, "returned %d", r.rc);
@@ -316,6 +360,14 @@ static void fz_verify(void)
 	static const char *const modes[] = { "off", "report", "abort" };
 	FZ_CHECK(fz_vals[V_DEADLOCK] ? !strcasecmp(fz_vals[V_DEADLOCK], modes[r.cfg.deadlock]) : r.cfg.deadlock == 1,
 		 "deadlock %d", r.cfg.deadlock);
+	if (fz_vals[V_BLOCK])
+		FZ_CHECK((long double)r.cfg.block_ms == fz_model_size(fz_vals[V_BLOCK], 0), "blocking %u for '%s'",
+			 r.cfg.block_ms, fz_vals[V_BLOCK]);
+	else
+		FZ_CHECK(r.cfg.block_ms == fz_defaults.block_ms, "blocking %u unset", r.cfg.block_ms);
+	FZ_CHECK(r.cfg.dump_sig == (fz_vals[V_DUMP] ? fz_model_dump_signal(fz_vals[V_DUMP]) : fz_defaults.dump_sig),
+		 "dump signal %d for '%s'", r.cfg.dump_sig, fz_vals[V_DUMP] ? fz_vals[V_DUMP] : "(unset)");
+	FZ_CHECK(r.cfg.stats == (fz_model_bool(fz_vals[V_STATS]) == 1), "stats %d", r.cfg.stats);
 	static char back[GP_WRAP_MAX * 160];
 	fz_unparse_wraps(&r, back, sizeof(back));
 	FZ_CHECK(!strcmp(back, fz_vals[V_WRAP] ? fz_vals[V_WRAP] : ""), "wraps '%s' read back as '%s'",

@@ -1,4 +1,4 @@
-/* libFuzzer target: one variable at a time, the first byte choosing which (modulo 10, in the
+/* libFuzzer target: one variable at a time, the first byte choosing which (modulo 13, in the
  * order of fuzz.h's fz_names), the rest its value: the syntax of each kind of value (flags,
  * sizes, the deadlock mode, wrap lists) against the model in fuzz.h. */
 #include "fuzz.h"
