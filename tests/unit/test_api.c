@@ -190,6 +190,14 @@ static void *slow_by_value(void *arg)
 	return (void *)(v * v);
 }
 
+/* The i-th result of slow_by_value as imap and GreenPile give it: 7 fails with ERANGE. */
+static int slow_result_ok(long i, int got, void *r)
+{
+	if (i == 7)
+		return got == -1 && errno == ERANGE;
+	return got == 1 && (long)r == i * i;
+}
+
 TEST(imap_yields_results_in_input_order)
 {
 	greenpatch_pool *p;
@@ -203,13 +211,7 @@ TEST(imap_yields_results_in_input_order)
 	void *r;
 	int got;
 	while ((got = greenpatch_imap_next(it, &r)) != 0) {
-		if (i == 7) {
-			CHECK_EQ(got, -1);
-			CHECK_EQ(errno, ERANGE);
-		} else {
-			CHECK_EQ(got, 1);
-			CHECK_EQ((long)r, i * i);
-		}
+		CHECK_EQ(slow_result_ok(i, got, r), 1);
 		i++;
 	}
 	CHECK_EQ(i, 10);
@@ -228,13 +230,7 @@ TEST(pile_results_in_spawn_order_errors_at_read)
 	void *r;
 	for (long i = 0; i < 10; i++) {
 		int got = greenpatch_pile_next(pile, &r);
-		if (i == 7) {
-			CHECK_EQ(got, -1);
-			CHECK_EQ(errno, ERANGE);
-		} else {
-			CHECK_EQ(got, 1);
-			CHECK_EQ((long)r, i * i);
-		}
+		CHECK_EQ(slow_result_ok(i, got, r), 1);
 	}
 	CHECK_EQ(greenpatch_pile_next(pile, &r), 0);
 	CHECK_EQ(greenpatch_pile_free(pile), 0);
