@@ -98,7 +98,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libgreenpatch_rt.a tests/unit/uni
 $(BUILD)/tests/progs/%: tests/progs/%.c tests/progs/common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@
-$(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h
+$(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h tests/progs/common.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXPROGFLAGS) $< -o $@
 # secure_probe linked against the library itself (an absolute RUNPATH): the set-user-ID test

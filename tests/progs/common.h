@@ -153,7 +153,8 @@ __attribute__((unused)) static void print_status(const char *what, int st)
 #include <sys/socket.h>
 __attribute__((unused)) static void tcp_loopback_pair(int *client, int *server)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET }; /* C++ (cxx_common.h) takes no nested designator */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	socklen_t len = sizeof(sa);
 	int l = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK(l >= 0 && bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(l, 1) == 0);
