@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include "rt.h"
@@ -90,19 +91,22 @@ static void fz_parse(struct fz_result *r)
 
 /* ---- independent models of the value syntax ---- */
 
-/* 1/0 for the eight spellings in any case, -1 unset, -2 anything else. */
+/* 1/0 for the eight spellings in any case, -1 unset, -2 anything else: the value lowered and
+ * looked for as a whole word of a list (not the parser's table walk). */
 static int fz_model_bool(const char *v)
 {
-	static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
 	if (!v)
 		return -1;
-	for (int i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]))
-			return 1;
-		if (!strcasecmp(v, no[i]))
-			return 0;
-	}
-	return -2;
+	char word[16] = " ";
+	size_t n = strlen(v);
+	if (n == 0 || n > sizeof(word) - 3 || strchr(v, ' '))
+		return -2;
+	for (size_t i = 0; i < n; i++)
+		word[1 + i] = (char)tolower((unsigned char)v[i]);
+	word[1 + n] = ' ';
+	if (strstr(" 1 true yes on ", word))
+		return 1;
+	return strstr(" 0 false no off ", word) ? 0 : -2;
 }
 
 /* Decimal digits only, then at most one of k K m M g G; the value in bytes, or -1 when that is
