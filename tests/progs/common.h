@@ -83,20 +83,20 @@ __attribute__((unused)) static int run_part(int argc, char **argv, const struct 
 /* A heartbeat: hb_run in a thread of its own ticks every 10 ms until hb_done is set; tests
  * compare hb_ticks before and after a blocking call to see whether other threads kept running,
  * or bound its longest pause: hb_mark() before the call, hb_gap() after it (a heartbeat that
- * could not run at all during the call pauses for the whole call). It waits in usleep, or, with
- * hb_poll set, in poll (for a program run with the time module off). */
+ * could not run at all during the call pauses for the whole call). It waits hb_tick_ms in usleep,
+ * or, with hb_poll set, in poll (for a program run with the time module off). */
 #include <poll.h>
 #include <unistd.h>
-static volatile int hb_done, hb_poll;
+static volatile int hb_done, hb_poll, hb_tick_ms = 10;
 static volatile long hb_ticks;
 static volatile double hb_last, hb_max;
 __attribute__((unused)) static void *hb_run(void *arg)
 {
 	while (!hb_done) {
 		if (hb_poll)
-			poll(NULL, 0, 10);
+			poll(NULL, 0, hb_tick_ms);
 		else
-			usleep(10000);
+			usleep(hb_tick_ms * 1000);
 		double t = now_ms();
 		if (hb_last > 0 && t - hb_last > hb_max)
 			hb_max = t - hb_last;
@@ -153,7 +153,9 @@ __attribute__((unused)) static void print_status(const char *what, int st)
 #include <sys/socket.h>
 __attribute__((unused)) static void tcp_loopback_pair(int *client, int *server)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET }; /* C++ (cxx_common.h) takes no nested designator */
+	struct sockaddr_in sa; /* no designators: C++ (cxx_common.h) includes this too */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	socklen_t len = sizeof(sa);
 	int l = socket(AF_INET, SOCK_STREAM, 0);

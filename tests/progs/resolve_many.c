@@ -9,21 +9,6 @@
 
 #define N 200
 static char answers[N][160];
-static volatile int stop;
-static double max_gap;
-
-static void *beat(void *arg)
-{
-	double last = now_ms();
-	while (!stop) {
-		usleep(5000);
-		double t = now_ms();
-		if (t - last > max_gap)
-			max_gap = t - last;
-		last = t;
-	}
-	return arg;
-}
 
 static void *resolve(void *arg)
 {
@@ -48,8 +33,10 @@ static void *resolve(void *arg)
 
 int main(void)
 {
-	pthread_t hb, t[N];
-	CHECK(pthread_create(&hb, NULL, beat, NULL) == 0);
+	pthread_t t[N];
+	hb_tick_ms = 5;
+	hb_begin();
+	hb_mark();
 	for (long i = 0; i < N; i++)
 		CHECK(pthread_create(&t[i], NULL, resolve, (void *)i) == 0);
 	for (int i = 0; i < N; i++)
@@ -62,8 +49,8 @@ int main(void)
 	printf("gethostbyname of a name that does not exist: %s, h_errno %d\n", h ? "found" : "NULL", h_errno);
 	h = gethostbyname("localhost");
 	printf("gethostbyname(localhost): %s\n", h && h->h_addrtype == AF_INET ? inet_ntoa(*(struct in_addr *)h->h_addr_list[0]) : "?");
-	stop = 1;
-	pthread_join(hb, NULL);
-	fprintf(stderr, "max_gap_ms=%.0f\n", max_gap);
+	double gap = hb_gap();
+	hb_end();
+	fprintf(stderr, "max_gap_ms=%.0f\n", gap);
 	return 0;
 }

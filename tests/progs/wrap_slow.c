@@ -17,22 +17,7 @@ double slow_scale(double x, const int *ms);
 #define N 8
 static int (*call)(int);
 static const char *mode;
-static volatile int done;
-static double max_gap;
 static long results_ok, errno_ok;
-
-static void *beat(void *arg)
-{
-	double last = now_ms();
-	while (!done) {
-		usleep(5000);
-		double t = now_ms();
-		if (t - last > max_gap)
-			max_gap = t - last;
-		last = t;
-	}
-	return arg;
-}
 
 static void *worker(void *arg)
 {
@@ -60,18 +45,18 @@ int main(int argc, char **argv)
 		void *h = dlopen(path, RTLD_NOW);
 		CHECK(h && (call = (int (*)(int))dlsym(h, "slow_user")) != NULL);
 	}
-	pthread_t hb, t[N];
-	CHECK(pthread_create(&hb, NULL, beat, NULL) == 0);
-	usleep(20000);
+	pthread_t t[N];
+	hb_tick_ms = 5;
+	hb_begin();
+	hb_mark();
 	double t0 = now_ms();
 	for (int i = 0; i < N; i++)
 		CHECK(pthread_create(&t[i], NULL, worker, NULL) == 0);
 	for (int i = 0; i < N; i++)
 		pthread_join(t[i], NULL);
 	double took = now_ms() - t0;
-	done = 1;
-	pthread_join(hb, NULL);
-	printf("calls=%d results_ok=%ld errno_ok=%ld took_ms=%.0f max_gap_ms=%.0f\n", N, results_ok, errno_ok, took,
-	       max_gap);
+	double gap = hb_gap();
+	hb_end();
+	printf("calls=%d results_ok=%ld errno_ok=%ld took_ms=%.0f max_gap_ms=%.0f\n", N, results_ok, errno_ok, took, gap);
 	return 0;
 }
