@@ -4,9 +4,10 @@
  * socketpair with SO_RCVTIMEO and SO_SNDTIMEO set). Every byte is a function of its position: the
  * readers check each one and the total the writers sent. EINTR and short writes are handled as a
  * careful program handles them (retry, send the rest), and counted.
- *   restart: handler with SA_RESTART, main does not block SIGUSR1 (so natively every signal goes
- *     to main, which sits in poll and nanosleep loops): no read or write is interrupted, main's
- *     poll and nanosleep are (they are never restarted).
+ *   restart: handler with SA_RESTART, the timer aimed at main (SIGEV_THREAD_ID: a process-directed
+ *     timer signal goes to whichever thread is running when it fires, since Linux 6.3, so under
+ *     load main might see none), which sits in poll and nanosleep loops: no read or write is
+ *     interrupted, main's poll and nanosleep are (they are never restarted).
  *   workers: SA_RESTART, main blocks SIGUSR1, so the signals land in the I/O threads: calls
  *     without a timeout are restarted (no EINTR), those on the sockets with timeouts may fail with
  *     EINTR (they do natively).
@@ -126,7 +127,7 @@ static void setup_pairs(void)
 static timer_t storm_timer;
 static pid_t storm_child = -1;
 
-static void storm_start(int by_process)
+static void storm_start(int by_process, int at_main)
 {
 	if (by_process) {
 		pid_t parent = getpid();
@@ -143,6 +144,10 @@ static void storm_start(int by_process)
 		return;
 	}
 	struct sigevent se = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	if (at_main) { /* called by main */
+		se.sigev_notify = SIGEV_THREAD_ID;
+		se._sigev_un._tid = gettid();
+	}
 	CHECK(timer_create(CLOCK_MONOTONIC, &se, &storm_timer) == 0);
 	struct itimerspec its = { { 0, 1000000 }, { 0, 1000000 } };
 	CHECK(timer_settime(storm_timer, 0, &its, NULL) == 0);
@@ -193,7 +198,7 @@ static void storm(int restart, int main_blocks, int by_process)
 	}
 	if (main_blocks) /* after the threads are made: they keep SIGUSR1 unblocked */
 		CHECK(pthread_sigmask(SIG_BLOCK, &usr1, NULL) == 0);
-	storm_start(by_process);
+	storm_start(by_process, !main_blocks);
 	long poll_eintr = 0, sleep_eintr = 0;
 	if (main_blocks)
 		usleep(RUN_MS * 1000);
