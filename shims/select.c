@@ -29,7 +29,7 @@ static const uint64_t *mask_of(const sigset_t *m, uint64_t *buf)
 {
 	if (!m)
 		return NULL;
-	memcpy(buf, m, sizeof(*buf));
+	*buf = gp_sigbits(m);
 	return buf;
 }
 

@@ -3,6 +3,8 @@
 #ifndef GP_SHIM_H
 #define GP_SHIM_H
 
+#include <signal.h>
+#include <string.h>
 #include "rt.h"
 #include "flags.h"
 #include "real.h"
@@ -93,6 +95,15 @@ static inline int gp_alone(void)
 }
 
 /* A relative timespec as ns, saturating to GP_NEVER. Callers validate it first. */
+/* The kernel's 64 bits of a sigset_t (glibc's type is 1024 bits; the kernel reads the first 64),
+ * the form runtime/ keeps masks in. */
+static inline uint64_t gp_sigbits(const sigset_t *s)
+{
+	uint64_t m;
+	memcpy(&m, s, sizeof(m));
+	return m;
+}
+
 static inline uint64_t gp_rel_ns(const struct timespec *ts)
 {
 	if ((uint64_t)ts->tv_sec >= (GP_NEVER - GP_NS) / GP_NS)

@@ -39,13 +39,6 @@ static struct {
 	int told;
 } claims[NSIGS];
 
-static uint64_t kernel_set(const sigset_t *s)
-{
-	uint64_t m;
-	memcpy(&m, s, sizeof(m));
-	return m;
-}
-
 static int has_handler(const struct sigaction *a)
 {
 	return a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN;
@@ -149,7 +142,7 @@ static void trampoline(int sig, siginfo_t *si, void *uc)
 		outer = h->handler;
 		if (!(as = gp_signal_receiver(h, sig, to_thread)))
 			as = h->cur;
-		uint64_t added = kernel_set(&a.sa_mask) | (a.sa_flags & SA_NODEFER ? 0 : 1ull << (sig - 1));
+		uint64_t added = gp_sigbits(&a.sa_mask) | (a.sa_flags & SA_NODEFER ? 0 : 1ull << (sig - 1));
 		h->handler = (struct gp_handler_as){ as, h->cur, __builtin_frame_address(0), as->sigmask | added };
 	}
 	if (a.sa_flags & SA_SIGINFO)
@@ -328,7 +321,7 @@ SHIM int sigsuspend(const sigset_t *mask)
 		return REAL(sigsuspend)(mask);
 	struct gp_hub *h = gp_hub();
 	unsigned seen = __atomic_load_n(&h->sig_count, __ATOMIC_RELAXED);
-	uint64_t old = gp_sigmask_swap(kernel_set(mask));
+	uint64_t old = gp_sigmask_swap(gp_sigbits(mask));
 	if (__atomic_load_n(&h->sig_count, __ATOMIC_RELAXED) == seen)
 		wait_for_handler("sigsuspend");
 	gp_sigmask_swap(old);
@@ -343,7 +336,7 @@ static int sigwait_green(const sigset_t *set, siginfo_t *info, uint64_t deadline
 	static const struct timespec zero = { 0, 0 };
 	int fd = -1, r, w = 0;
 	struct gp_fd *f = NULL;
-	uint64_t waited = kernel_set(set), ms = 1;
+	uint64_t waited = gp_sigbits(set), ms = 1;
 	gp_sigwait_begin(waited);
 	while ((r = REAL(sigtimedwait)(set, info, &zero)) < 0 && errno == EAGAIN && w != -ETIMEDOUT) {
 		if (fd < 0 && (fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK)) >= 0)

@@ -45,7 +45,7 @@ static void spawn_attr(const pthread_attr_t *attr, struct gp_spawn_attr *sa)
 	sigset_t set;
 	if (pthread_attr_getsigmask_np(attr, &set) == 0) {
 		sa->has_sigmask = 1;
-		memcpy(&sa->sigmask, &set, sizeof(sa->sigmask));
+		sa->sigmask = gp_sigbits(&set);
 	}
 	pthread_attr_getguardsize(attr, &sa->guard_size);
 	if (attr_layout_ok()) {
@@ -170,9 +170,7 @@ SHIM int pthread_equal(pthread_t a, pthread_t b)
 
 static int set_mask(int how, const sigset_t *set, sigset_t *old)
 {
-	uint64_t s, o;
-	if (set)
-		memcpy(&s, set, sizeof(s));
+	uint64_t s = set ? gp_sigbits(set) : 0, o;
 	int r = gp_sigmask(how, set ? &s : NULL, &o);
 	if (r == 0 && old) {
 		sigemptyset(old);
@@ -201,9 +199,7 @@ SHIM int sigpending(sigset_t *set)
 	struct gp_gt *g = green_caller();
 	int r = REAL(sigpending)(set);
 	if (r == 0 && g) {
-		uint64_t m;
-		memcpy(&m, set, sizeof(m));
-		m |= __atomic_load_n(&g->sig_held, __ATOMIC_ACQUIRE);
+		uint64_t m = gp_sigbits(set) | __atomic_load_n(&g->sig_held, __ATOMIC_ACQUIRE);
 		memcpy(set, &m, sizeof(m));
 	}
 	return r;
