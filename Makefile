@@ -106,6 +106,11 @@ $(BUILD)/tests/progs/%: tests/progs/%.cc tests/progs/cxx_common.h tests/progs/co
 $(BUILD)/tests/progs/secure_linked: tests/progs/secure_probe.c tests/progs/common.h $(BUILD)/libgreenpatch.so
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@ -L$(BUILD) -Wl,--no-as-needed -lgreenpatch -Wl,-rpath,$(abspath $(BUILD))
+# timeout_alone uses the C API (greenpatch_timeout) as a user's program does: -lgreenpatch.
+$(BUILD)/tests/progs/timeout_alone: tests/progs/timeout_alone.c tests/progs/common.h include/greenpatch.h \
+                                    $(BUILD)/libgreenpatch.so
+	@mkdir -p $(dir $@)
+	$(CC) $(PROGFLAGS) -Iinclude $< -o $@ -L$(BUILD) -lgreenpatch -Wl,-rpath,$(abspath $(BUILD))
 $(BUILD)/tests/diff/driver: tests/diff/driver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(PROGFLAGS) $< -o $@

@@ -387,12 +387,6 @@ static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline, int 
 	}
 }
 
-/* Alone: nobody else to run, and no timeout armed (its timer lives in the hub's heap). */
-static int alone(struct gp_hub *h)
-{
-	return h->nthreads == 1 && !h->rq_head && !h->cur->timeouts;
-}
-
 static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 {
 	gp_hub()->real_alone++;
@@ -429,7 +423,7 @@ static int wait_unwatched(struct gp_hub *h, int fd, struct gp_fd *f, int dir, ui
 int gp_fd_wait(int fd, struct gp_fd *f, int dir, uint64_t deadline, int intr)
 {
 	struct gp_hub *h = gp_hub();
-	if (alone(h))
+	if (gp_hub_alone(h))
 		return wait_alone(fd, dir, deadline, intr);
 	int r = watch(h, fd, f);
 	if (r < 0 && r != -EBADF)
@@ -519,7 +513,7 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
-	if (alone(h)) {
+	if (gp_hub_alone(h)) {
 		h->real_alone++;
 		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
 	}

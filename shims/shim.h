@@ -80,15 +80,14 @@ static inline struct gp_fd *gp_green_fd(int fd)
 struct flock;
 int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l); /* os.c */
 
-/* The calling thread is alone on its hub: nobody to run while it waits, so a call may simply
- * block in the kernel, as natively (counted as a call made real). While greenpatch prints a
- * report on the hub's OS thread, every caller is alone: nothing may park inside the scheduler. */
+/* The calling thread is alone on its hub (gp_hub_alone), or has none: a call may simply block in
+ * the kernel, as natively (counted as a call made real, unless greenpatch is printing a report). */
 static inline int gp_alone(void)
 {
 	struct gp_hub *h = gp_hub_peek();
 	if (!h)
 		return 1;
-	if (gp_likely((h->nthreads > 1 || h->rq_head) && !h->in_diag))
+	if (gp_likely(!gp_hub_alone(h)))
 		return 0;
 	h->real_alone += !h->in_diag;
 	return 1;

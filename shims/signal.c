@@ -292,7 +292,8 @@ __attribute__((noinline)) static int null(const volatile void *p)
 	return p == NULL;
 }
 
-/* Park until a handler runs for this thread (pause, sigsuspend): -EINTR, or -ECANCELED. */
+/* Park until a handler runs for this thread (pause, sigsuspend): -EINTR, -ECANCELED (acted on
+ * here), or -ETIME when a greenpatch_timeout of the caller's fires first. */
 static int wait_for_handler(const char *what)
 {
 	struct gp_gt *cur = gp_self();
@@ -309,8 +310,8 @@ SHIM int pause(void)
 {
 	if (!gp_on(GP_M_OS) || gp_alone())
 		return REAL(pause)();
-	wait_for_handler("pause");
-	return (int)gp_ret(-EINTR);
+	int r = wait_for_handler("pause");
+	return (int)gp_ret(r == -ETIME ? r : -EINTR);
 }
 
 /* The mask is the thread's for the wait; a signal it unblocks that was pending already runs its
@@ -322,10 +323,11 @@ SHIM int sigsuspend(const sigset_t *mask)
 	struct gp_hub *h = gp_hub();
 	unsigned seen = __atomic_load_n(&h->sig_count, __ATOMIC_RELAXED);
 	uint64_t old = gp_sigmask_swap(gp_sigbits(mask));
+	int r = -EINTR;
 	if (__atomic_load_n(&h->sig_count, __ATOMIC_RELAXED) == seen)
-		wait_for_handler("sigsuspend");
+		r = wait_for_handler("sigsuspend");
 	gp_sigmask_swap(old);
-	return (int)gp_ret(-EINTR);
+	return (int)gp_ret(r == -ETIME ? r : -EINTR);
 }
 
 /* sigtimedwait on the green path: ask the kernel without waiting; if nothing in the set is

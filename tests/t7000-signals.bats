@@ -228,3 +228,15 @@ term_server() {
   assert_success
   assert_output "$expected"
 }
+
+@test "a greenpatch_timeout ends the waits of a program's only thread: pause, sigsuspend, the sigwait family, futex, read, poll" {
+  # alone on its hub such a call would block in the kernel, where the timeout's timer cannot end it
+  run timeout 40 "$PROGS/timeout_alone"
+  assert_success
+  local w
+  for w in pause sigsuspend sigwaitinfo sigtimedwait futex read poll; do
+    assert_line "$w -1 ETIME 1 1"
+  done
+  assert_line "silent pause left=1"
+  assert_line "pause without a timeout -1 EINTR"
+}
