@@ -80,6 +80,20 @@ __attribute__((unused)) static int run_part(int argc, char **argv, const struct 
 		}                                                                    \
 	} while (0)
 
+/* A soft RLIMIT_NOFILE of at least `want` for a program with many descriptors: below it, raised
+ * to 4096 (or the hard limit, if lower). Returns the soft limit then in force. */
+#include <sys/resource.h>
+__attribute__((unused)) static rlim_t nofile_at_least(rlim_t want)
+{
+	struct rlimit rl;
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	}
+	return rl.rlim_cur;
+}
+
 /* A heartbeat: hb_run in a thread of its own ticks every 10 ms until hb_done is set; tests
  * compare hb_ticks before and after a blocking call to see whether other threads kept running,
  * or bound its longest pause: hb_mark() before the call, hb_gap() after it (a heartbeat that

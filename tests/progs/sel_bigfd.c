@@ -3,7 +3,6 @@
  * fd_set. Ready and writable bits, a timeout (tv updated by Linux), a wait that a helper thread
  * ends at 300 ms while a heartbeat ticks, bits at or above nfds ignored, EBADF for a closed fd in
  * the set; pselect the same. */
-#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include "watch.h"
@@ -38,14 +37,7 @@ static void clear(unsigned long *s) { memset(s, 0, 2 * sizeof(fd_set)); }
 int main(void)
 {
 	watchdog(20);
-	struct rlimit rl;
-	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
-	if (rl.rlim_cur < 2048) {
-		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
-		CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
-	}
-	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
-	printf("RLIMIT_NOFILE soft >= 2048: %d\n", rl.rlim_cur >= 2048);
+	printf("RLIMIT_NOFILE soft >= 2048: %d\n", nofile_at_least(2048) >= 2048);
 	int sv[2];
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	CHECK(dup2(sv[0], RFD) == RFD && dup2(sv[1], WFD) == WFD);

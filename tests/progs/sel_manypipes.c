@@ -5,7 +5,6 @@
  * (POLLHUP on it alone). */
 #include <poll.h>
 #include <semaphore.h>
-#include <sys/resource.h>
 #include "watch.h"
 
 #define IDLE 1000
@@ -37,12 +36,7 @@ static int only(struct pollfd *p, int n, int active, short want)
 int main(void)
 {
 	watchdog(20);
-	struct rlimit rl;
-	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
-	if (rl.rlim_cur < 2100) {
-		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
-		CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
-	}
+	nofile_at_least(2100);
 	static struct pollfd p[IDLE + 1];
 	static int wr[IDLE];
 	for (int i = 0; i < IDLE; i++) {
