@@ -34,6 +34,7 @@ static struct {
 	unsigned seq;       /* bumped by every submit: idle workers wait for it to move */
 	unsigned workers;   /* started, not yet gone */
 	unsigned idle;      /* sleeping on seq */
+	unsigned starting;  /* made, not yet looking for a job: about to be idle */
 	unsigned pending;   /* submitted, not yet finished */
 	unsigned gen;       /* bumped by killall: workers of an older one leave */
 	unsigned next_size; /* a smaller size, applied by killall */
@@ -52,13 +53,16 @@ static struct gp_job *take(void)
 	return j;
 }
 
-/* The next job, or NULL when this worker's generation was stopped. Lock held on return. */
-static struct gp_job *next_job(unsigned gen)
+/* The next job, or NULL when this worker's generation was stopped. Lock held on return. A fresh
+ * worker stops counting as starting in the same hold of the lock that takes its first job. */
+static struct gp_job *next_job(unsigned gen, int *fresh)
 {
 	uint64_t spin_end = gp_now() + SPIN_NS; /* a moment of looking saves the futex round trip */
 	while (!__atomic_load_n(&q.head, __ATOMIC_RELAXED) && gp_now() < spin_end)
 		__builtin_ia32_pause();
 	gp_lock(&q.lock);
+	if (*fresh)
+		q.starting--, *fresh = 0;
 	while (!q.head && q.gen == gen) {
 		unsigned seen = q.seq;
 		q.idle++;
@@ -99,8 +103,9 @@ static void *worker(void *arg)
 	uint64_t all = ~0ull;
 	gp_sys_sigmask(SIG_SETMASK, &all, NULL);
 	in_worker = 1;
+	int fresh = 1;
 	struct gp_job *j;
-	while ((j = next_job(gen)) != NULL) {
+	while ((j = next_job(gen, &fresh)) != NULL) {
 		int given_up = j->finish && !j->w.q; /* before it ran: nothing to do or undo */
 		gp_unlock(&q.lock);
 		if (given_up)
@@ -118,11 +123,13 @@ static void *worker(void *arg)
 	return arg;
 }
 
-/* Lock held. A new worker when there is none, or when none is idle and the oldest job has waited
- * too long; 0, or -EAGAIN when no thread could be made and none exists to take the job. */
+/* Lock held. A new worker when there is none, or when none is idle or starting and the oldest job
+ * has waited too long; 0, or -EAGAIN when no thread could be made and none exists to take the job.
+ * A worker still starting will take the job: on a loaded machine its start can outlast
+ * GROW_AFTER, and a second one for the same job would be a thread for nothing. */
 static int grow(uint64_t now)
 {
-	if (q.workers && (q.idle || !q.head || now - q.head->queued_at < GROW_AFTER))
+	if (q.workers && (q.idle || q.starting || !q.head || now - q.head->queued_at < GROW_AFTER))
 		return 0;
 	if (q.workers >= gp_config.tpool_size)
 		return 0;
@@ -133,7 +140,7 @@ static int grow(uint64_t now)
 	int r = gp_config.thread_create(&t, &a, worker, (void *)(uintptr_t)q.gen);
 	pthread_attr_destroy(&a);
 	if (r == 0)
-		q.workers++;
+		q.workers++, q.starting++;
 	return r == 0 || q.workers ? 0 : -EAGAIN;
 }
 

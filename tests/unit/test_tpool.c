@@ -41,6 +41,9 @@ TEST(a_blocking_job_runs_on_a_worker_while_the_hub_runs)
 	stop = 1;
 	join(hb);
 	CHECK_EQ(gp_tpool_workers(), 1);
+	/* the worker counts the job done just after it wakes the caller: it may be a moment later */
+	for (int i = 0; i < 2000 && gp_tpool_pending(); i++)
+		sleep_ms(1);
 	CHECK_EQ(gp_tpool_pending(), 0);
 }
 
@@ -53,7 +56,7 @@ TEST(blocking_jobs_get_more_workers_quick_ones_do_not)
 		t[i] = spawn(nap_job, (void *)100L);
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ(join(t[i]), 0);
-	CHECK_RANGE(unit_ms() - t0, 95, 350); /* in parallel: not 4 x 100 ms */
+	CHECK_RANGE(unit_ms() - t0, 95, 390); /* in parallel: not 4 x 100 ms */
 	CHECK_EQ(gp_tpool_workers(), 4);
 }
 
