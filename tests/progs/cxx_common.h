@@ -95,7 +95,9 @@ template <size_t N> static int run_parts(int argc, char **argv, const Part (&par
 }
 
 // A heartbeat: a thread that ticks every 5 ms until stopped. A wait that lets other threads run
-// sees the count grow while it waits; one that blocks the whole process does not.
+// sees the count grow while it waits; one that blocks the whole process does not. One tick is the
+// test: a wait that blocked the OS thread sees none (the heartbeat runs only after the waiter has
+// counted), while a loaded machine's stall may leave a green wait only one or two.
 struct Heartbeat {
 	std::atomic<bool> done{false};
 	std::atomic<long> ticks{0};
