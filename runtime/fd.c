@@ -389,7 +389,6 @@ static int poll_alone(struct pollfd *p, unsigned long n, uint64_t deadline, int 
 
 static int wait_alone(int fd, int dir, uint64_t deadline, int intr)
 {
-	gp_hub()->real_alone++;
 	struct pollfd p = { .fd = fd, .events = dir == GP_RD ? POLLIN | POLLPRI : POLLOUT };
 	return poll_alone(&p, 1, deadline, intr);
 }
@@ -513,10 +512,8 @@ static int poll_hub(struct gp_hub *h, struct pollfd *p, unsigned long n, uint64_
 int gp_poll_wait(struct pollfd *p, unsigned long n, uint64_t deadline)
 {
 	struct gp_hub *h = gp_hub();
-	if (gp_hub_alone(h)) {
-		h->real_alone++;
+	if (gp_hub_alone(h))
 		return poll_alone(p, n, deadline, GP_INTR_ALWAYS);
-	}
 	return poll_hub(h, p, n, deadline);
 }
 

@@ -395,10 +395,14 @@ static inline struct gp_hub *gp_hub_peek(void) /* or NULL: no creation */
  * runnable and no greenpatch_timeout of its is armed (that timer lives in the hub's heap, so the
  * wait must be the hub's). While greenpatch prints a report on the hub's OS thread every caller is
  * alone: nothing may park inside the scheduler. A lone caller's wait may simply block in the
- * kernel, as natively. The one test of it, for the shims (gp_alone) and the fd waits alike. */
-static inline int gp_hub_alone(const struct gp_hub *h)
+ * kernel, as natively; 1 says the caller will, and counts it as a call made real (not a report's).
+ * The one test of it, for the shims (gp_alone) and the fd waits alike. */
+static inline int gp_hub_alone(struct gp_hub *h)
 {
-	return (h->nthreads == 1 && !h->rq_head && !h->cur->timeouts) || h->in_diag;
+	if (gp_likely((h->nthreads > 1 || h->rq_head || h->cur->timeouts) && !h->in_diag))
+		return 0;
+	h->real_alone += !h->in_diag;
+	return 1;
 }
 static inline struct gp_gt *gp_self(void)      /* creates the hub (and its main green thread) */
 {

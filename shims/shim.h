@@ -80,17 +80,12 @@ static inline struct gp_fd *gp_green_fd(int fd)
 struct flock;
 int gp_os_setlkw(int (*real)(int, int, ...), int fd, int cmd, struct flock *l); /* os.c */
 
-/* The calling thread is alone on its hub (gp_hub_alone), or has none: a call may simply block in
- * the kernel, as natively (counted as a call made real, unless greenpatch is printing a report). */
+/* The calling thread is alone on its hub (gp_hub_alone, which counts it), or has none: a call
+ * may simply block in the kernel, as natively. */
 static inline int gp_alone(void)
 {
 	struct gp_hub *h = gp_hub_peek();
-	if (!h)
-		return 1;
-	if (gp_likely(!gp_hub_alone(h)))
-		return 0;
-	h->real_alone += !h->in_diag;
-	return 1;
+	return h ? gp_hub_alone(h) : 1;
 }
 
 /* A relative timespec as ns, saturating to GP_NEVER. Callers validate it first. */

@@ -292,8 +292,8 @@ __attribute__((noinline)) static int null(const volatile void *p)
 	return p == NULL;
 }
 
-/* Park until a handler runs for this thread (pause, sigsuspend): -EINTR, -ECANCELED (acted on
- * here), or -ETIME when a greenpatch_timeout of the caller's fires first. */
+/* Park until a handler runs for this thread (pause, sigsuspend): -EINTR, or -ETIME when a
+ * greenpatch_timeout of the caller's fires first (a cancellation is acted on here). */
 static int wait_for_handler(const char *what)
 {
 	struct gp_gt *cur = gp_self();
@@ -303,15 +303,14 @@ static int wait_for_handler(const char *what)
 	int r = gp_park_as(GP_NEVER, GP_W_CANCEL | GP_INTR_ALWAYS);
 	if (r == -ECANCELED)
 		gp_cancel_act();
-	return r;
+	return r == -ETIME ? r : -EINTR;
 }
 
 SHIM int pause(void)
 {
 	if (!gp_on(GP_M_OS) || gp_alone())
 		return REAL(pause)();
-	int r = wait_for_handler("pause");
-	return (int)gp_ret(r == -ETIME ? r : -EINTR);
+	return (int)gp_ret(wait_for_handler("pause"));
 }
 
 /* The mask is the thread's for the wait; a signal it unblocks that was pending already runs its
@@ -327,7 +326,7 @@ SHIM int sigsuspend(const sigset_t *mask)
 	if (__atomic_load_n(&h->sig_count, __ATOMIC_RELAXED) == seen)
 		r = wait_for_handler("sigsuspend");
 	gp_sigmask_swap(old);
-	return (int)gp_ret(r == -ETIME ? r : -EINTR);
+	return (int)gp_ret(r);
 }
 
 /* sigtimedwait on the green path: ask the kernel without waiting; if nothing in the set is
